@@ -1,0 +1,14 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("switchyard")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The stream consumers run inside every worker process (see triage.worker for why a bootstep).
+from triage.worker import StreamConsumersStep  # noqa: E402
+
+app.steps["worker"].add(StreamConsumersStep)

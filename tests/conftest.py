@@ -1,0 +1,72 @@
+import pytest
+import redis
+from django.conf import settings
+
+from tests.factories import make_project, make_user
+
+
+@pytest.fixture
+def alice(db):
+    """Owner of the `project` fixture."""
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    """A member of Alice's project."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def charlie(db):
+    """Has an account but no access to Alice's project."""
+    return make_user("charlie")
+
+
+@pytest.fixture
+def project(alice, bob):
+    return make_project("shop", members=[alice, bob])
+
+
+@pytest.fixture
+def redis_client():
+    """The real Redis of this run (CI's server or the embedded one), emptied around each test."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def tunables(settings):
+    """A private copy of settings.SWITCHYARD that a test may change."""
+    settings.SWITCHYARD = dict(settings.SWITCHYARD)
+    return settings.SWITCHYARD
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, django_db_blocker):
+    """uvicorn serving config.asgi on a free port, on the test database (session-wide)."""
+    from tests.live import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker with the stream consumers, on the test database and Redis."""
+    from tests.live import LiveWorker
+
+    with django_db_blocker.unblock():
+        worker = LiveWorker()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def live_stack(transactional_db, live_server_process, live_worker_process):
+    """Server and worker, with the test's data committed so both processes see it."""
+    return live_server_process

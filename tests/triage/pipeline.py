@@ -1,0 +1,42 @@
+"""Helpers to push events through ingest and one consumer turn, in-process, on a real Redis."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from tests import asgi
+from tests.factories import envelope
+from triage import stream
+from triage.consumer import StreamConsumer
+from triage.handlers import HANDLERS
+from triage.ingest_app import IngestApp
+
+
+async def _no_django(scope, receive, send):
+    raise AssertionError("not an ingest path")
+
+
+def send_events(project, events, app=None):
+    app = app or IngestApp(fallback=_no_django)
+    key = project.keys.first()
+    headers = {"X-Sentry-Auth": f"Sentry sentry_key={key.public_key}, sentry_version=7"}
+    for event in events:
+        response = asgi.post(app, f"/api/{project.id}/envelope/", envelope(event), headers)
+        assert response.status == 200, response.body
+
+
+def consumer(redis_client, name="test-consumer", stream_name=stream.EVENTS) -> StreamConsumer:
+    stream.ensure_group(redis_client, stream_name)
+    options = {**settings.SWITCHYARD, "BLOCK_MS": 10}
+    c = StreamConsumer(redis_client, stream_name, name, HANDLERS[stream_name](), options)
+    c.close_connections = lambda: None  # the test's connection holds its transaction
+    return c
+
+
+def drain(redis_client, stream_name=stream.EVENTS, name="test-consumer") -> int:
+    c = consumer(redis_client, name, stream_name)
+    handled = total = c.run_once()
+    while handled:
+        handled = c.run_once(now=0.0)
+        total += handled
+    return total

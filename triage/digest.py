@@ -1,0 +1,214 @@
+"""Digest: a batch of stream messages → events, groups and counts in one transaction.
+
+The steps, in order: prepare (parse and fingerprint, no I/O), then inside one transaction
+upsert releases, lock groups, drop duplicates, insert events, fold them into their groups and
+record the breakdowns. The caller acknowledges the messages only after this returns, i.e. after
+the commit (see triage.consumer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from django.db import transaction
+
+from triage import bulk, grouping
+from triage.fingerprint import Fingerprint, fingerprint_event, parse_rules
+from triage.models import (
+    ErrorEvent,
+    GroupCallPath,
+    GroupEnvironment,
+    GroupFlag,
+    GroupRelease,
+    Project,
+    ProjectFlag,
+    Release,
+)
+from triage.normalize import EventFields, event_fields
+from triage.stats import Counted
+from triage.stream import IngestMessage
+
+
+class UndeliverableMessage(Exception):
+    """The message can never be digested (unknown project, not an event); dead-letter it now."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    message_id: bytes
+    message: IngestMessage
+    fields: EventFields
+    fingerprint: Fingerprint
+    received_at: dt.datetime
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.message.project_id, self.message.event_id
+
+
+@lru_cache(maxsize=256)
+def _rules(text: str) -> tuple[str, ...]:
+    try:
+        return tuple(parse_rules(text))
+    except ValueError:
+        return ()  # a project saved with a bad rule still groups, by the default algorithm
+
+
+def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepared:
+    """Parses and fingerprints one message. Raises UndeliverableMessage for a non-event payload."""
+    try:
+        event = json.loads(message.payload)
+    except ValueError:
+        raise UndeliverableMessage("payload is not valid JSON") from None
+    if not isinstance(event, dict):
+        raise UndeliverableMessage("payload is not a JSON object")
+    received_at = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
+    return Prepared(message_id, message, event_fields(event, received_at), fingerprint_event(event, _rules(rules_text)), received_at)
+
+
+def project_rules(project_ids) -> dict[int, str]:
+    return dict(Project.objects.filter(id__in=set(project_ids)).values_list("id", "grouping_rules"))
+
+
+def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
+    """Writes a batch of prepared events; returns what to count and acknowledge, one per message.
+
+    Idempotent per (project, event_id): a redelivered message (same stream id) is counted by the
+    caller's acknowledgement if it was not acknowledged before; a re-sent event (another stream id,
+    same event_id) is acknowledged without being counted again.
+    """
+    with transaction.atomic():
+        releases = upsert_releases(batch)
+        groups = grouping.lock_groups([_seed(p, releases) for p in batch])
+        stored = stored_events(batch)
+        new = first_of_each_event(p for p in batch if p.key not in stored)
+        insert_events(new, groups, releases)
+        changed = grouping.fold_events(list(groups.values()), [_hit(p, groups, releases) for p in new], now)
+        grouping.ErrorGroup.objects.bulk_update(changed, grouping.GROUP_UPDATE_FIELDS)
+        record_breakdowns(new, groups, releases)
+    inserted = {p.message_id for p in new}
+    return [_counted(p, groups, stored, inserted) for p in batch]
+
+
+def _counted(p: Prepared, groups, stored, inserted) -> Counted:
+    group_id = groups[(p.message.project_id, p.fingerprint.hash)].id
+    if p.message_id in inserted:
+        return Counted(p.message_id, group_id, p.received_at, p.fields.user_key)
+    earlier = stored.get(p.key)
+    if earlier and earlier[1] == p.message_id.decode():
+        return Counted(p.message_id, earlier[0], p.received_at, p.fields.user_key)  # redelivery
+    return Counted(p.message_id, 0, p.received_at, "")  # a re-sent duplicate: acknowledge only
+
+
+def first_of_each_event(prepared) -> list[Prepared]:
+    seen, result = set(), []
+    for p in prepared:
+        if p.key not in seen:
+            seen.add(p.key)
+            result.append(p)
+    return result
+
+
+def upsert_releases(batch: list[Prepared]) -> dict[tuple[int, str], int]:
+    spans: dict[tuple[int, str], list[dt.datetime]] = {}
+    for p in batch:
+        if p.fields.release:
+            spans.setdefault((p.message.project_id, p.fields.release), []).append(p.received_at)
+    rows = [{"project": pid, "version": v, "first_seen": min(t), "last_seen": max(t)} for (pid, v), t in spans.items()]
+    bulk.increment(Release, ["project", "version"], rows, count_field=None)
+    if not rows:
+        return {}
+    found = Release.objects.filter(project_id__in={r["project"] for r in rows}, version__in={r["version"] for r in rows})
+    return {(r.project_id, r.version): r.id for r in found}
+
+
+def stored_events(batch: list[Prepared]) -> dict[tuple[int, str], tuple[int, str]]:
+    """(project, event_id) → (group id, stream id) of events already in the database."""
+    rows = ErrorEvent.objects.filter(
+        project_id__in={p.message.project_id for p in batch}, event_id__in={p.message.event_id for p in batch}
+    ).values_list("project_id", "event_id", "group_id", "stream_id")
+    return {(pid, eid): (gid, sid) for pid, eid, gid, sid in rows}
+
+
+def insert_events(new: list[Prepared], groups, releases) -> None:
+    ErrorEvent.objects.bulk_create(
+        [
+            ErrorEvent(
+                project_id=p.message.project_id,
+                group_id=groups[(p.message.project_id, p.fingerprint.hash)].id,
+                event_id=p.message.event_id,
+                stream_id=p.message_id.decode(),
+                timestamp=p.fields.timestamp,
+                received_at=p.received_at,
+                release_id=releases.get((p.message.project_id, p.fields.release)),
+                environment=p.fields.environment,
+                level=p.fields.level,
+                title=p.fingerprint.title[:255],
+                user_key=p.fields.user_key,
+                trace_id=p.fields.trace_id,
+                flags=p.fields.flags,
+                call_path_hash=p.fingerprint.call_path_hash[:32],
+                payload=p.message.payload.decode("utf-8", "replace"),
+            )
+            for p in new
+        ]
+    )
+
+
+def record_breakdowns(new: list[Prepared], groups, releases) -> None:
+    """Counts per group × release, environment, flag and call path, and the project's flag baseline."""
+
+    def group_id(p: Prepared) -> int:
+        return groups[(p.message.project_id, p.fingerprint.hash)].id
+
+    def release_id(p: Prepared) -> int:
+        return releases[(p.message.project_id, p.fields.release)]
+
+    _increment(GroupRelease, ["group", "release"], (((group_id(p), release_id(p)), p) for p in new if p.fields.release))
+    _increment(GroupEnvironment, ["group", "environment"], (((group_id(p), p.fields.environment), p) for p in new))
+    _increment(GroupFlag, ["group", "key", "value"], (((group_id(p), k, v), p) for p in new for k, v in p.fields.flags.items()))
+    _increment(ProjectFlag, ["project", "key", "value"], (((p.message.project_id, k, v), p) for p in new for k, v in p.fields.flags.items()))
+    frames = {(group_id(p), p.fingerprint.call_path_hash[:32]): list(p.fingerprint.call_path) for p in new}
+    _increment(GroupCallPath, ["group", "path_hash"], ((key, p) for p in new for key in [(group_id(p), p.fingerprint.call_path_hash[:32])]), extra=lambda key: {"frames": frames[key]})
+
+
+def _increment(model, key_fields, keyed, extra=None) -> None:
+    counts: Counter = Counter()
+    spans: dict[tuple, list[dt.datetime]] = {}
+    for key, p in keyed:
+        counts[key] += 1
+        span = spans.setdefault(key, [p.received_at, p.received_at])
+        span[0], span[1] = min(span[0], p.received_at), max(span[1], p.received_at)
+    rows = []
+    for key, count in counts.items():
+        row = dict(zip(key_fields, key, strict=True), count=count, first_seen=spans[key][0], last_seen=spans[key][1])
+        rows.append({**row, **(extra(key) if extra else {})})
+    bulk.increment(model, key_fields, rows, insert_only=["frames"] if extra else ())
+
+
+def _seed(p: Prepared, releases) -> grouping.GroupSeed:
+    fp = p.fingerprint
+    return grouping.GroupSeed(
+        project_id=p.message.project_id,
+        fingerprint=fp.hash,
+        algorithm=fp.algorithm,
+        components=[asdict(c) for c in fp.components],
+        title=fp.title,
+        culprit=fp.culprit,
+        level=p.fields.level,
+        seen=p.received_at,
+        release_id=releases.get((p.message.project_id, p.fields.release)),
+    )
+
+
+def _hit(p: Prepared, groups, releases) -> grouping.GroupHit:
+    return grouping.GroupHit(
+        group_id=groups[(p.message.project_id, p.fingerprint.hash)].id,
+        seen=p.received_at,
+        level=p.fields.level,
+        release_id=releases.get((p.message.project_id, p.fields.release)),
+    )

@@ -1,0 +1,280 @@
+"""Triage data model: projects and their keys, releases, error groups and their events.
+
+Models keep to fields, constraints and small derived properties; the pipeline stages that fill
+them (ingest → stream → fingerprint → grouping → stats) are plain modules beside this one.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def _new_public_key() -> str:
+    return secrets.token_hex(16)
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
+    # One rule a line (see triage.fingerprint.parse_rules): frames that are helpers, never a crash site.
+    grouping_rules = models.TextField(blank=True, default="")
+    retention_events = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Events kept for this project; empty uses the site default."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ProjectKey(models.Model):
+    """A DSN key. A project has several; each can be revoked without touching the others."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keys")
+    label = models.CharField(max_length=100, default="Default")
+    public_key = models.CharField(max_length=32, unique=True, default=_new_public_key)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProjectKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.project} / {self.label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def dsn(self, base_url: str | None = None) -> str:
+        base = (base_url or settings.SWITCHYARD_BASE_URL).rstrip("/")
+        scheme, _, host = base.partition("://")
+        return f"{scheme}://{self.public_key}@{host}/{self.project_id}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the read API and the flags API. Only its hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    label = models.CharField(max_length=100, default="")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+
+class Release(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(max_length=200)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "version"], name="release_unique_version")]
+        ordering = ["-first_seen"]
+
+    def __str__(self):
+        return self.version
+
+
+class GroupStatus(models.TextChoices):
+    UNRESOLVED = "unresolved"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+class GroupSubstatus(models.TextChoices):
+    NEW = "new"
+    ONGOING = "ongoing"
+    REGRESSED = "regressed"
+    NONE = ""
+
+
+class ErrorGroup(models.Model):
+    """All events that share one fingerprint: one bug, fixed once."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="groups")
+    fingerprint = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=32)
+    components = models.JSONField(default=list)
+    title = models.CharField(max_length=255)
+    culprit = models.CharField(max_length=255, blank=True, default="")
+    level = models.CharField(max_length=16, default="error")
+    status = models.CharField(max_length=16, choices=GroupStatus.choices, default=GroupStatus.UNRESOLVED)
+    substatus = models.CharField(max_length=16, choices=GroupSubstatus.choices, default=GroupSubstatus.NEW, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    event_count = models.PositiveBigIntegerField(default=0)
+    users_affected = models.PositiveIntegerField(default=0)
+    first_release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_groups"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # "Resolve in next release": the release that was newest when resolved; only a later one regresses.
+    resolved_in_release = models.CharField(max_length=200, blank=True, default="")
+    ignore_until = models.DateTimeField(null=True, blank=True)
+    ignore_until_count = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "fingerprint"], name="group_unique_fingerprint"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "status", "-last_seen"], name="group_status_last_seen"),
+            models.Index(fields=["project", "-event_count"], name="group_event_count"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ErrorEvent(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=32)
+    # The stream entry that stored it: tells a redelivery (count it) from a re-sent copy (don't).
+    stream_id = models.CharField(max_length=40, blank=True, default="")
+    timestamp = models.DateTimeField()
+    received_at = models.DateTimeField()
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    level = models.CharField(max_length=16, default="error")
+    title = models.CharField(max_length=255)
+    user_key = models.CharField(max_length=200, blank=True, default="")
+    trace_id = models.CharField(max_length=64, blank=True, default="")
+    flags = models.JSONField(default=dict)
+    call_path_hash = models.CharField(max_length=32, blank=True, default="")
+    # The event as the SDK sent it: kept as text so the worker never re-serialises 6 KB per event.
+    payload = models.TextField()
+
+    class Meta:
+        constraints = [
+            # Redelivery of a stream message is harmless: a duplicate (project, event_id) is a no-op.
+            models.UniqueConstraint(fields=["project", "event_id"], name="event_unique_event_id"),
+        ]
+        indexes = [models.Index(fields=["group", "-received_at"], name="event_group_received")]
+
+    def __str__(self):
+        return self.event_id
+
+
+class GroupRelease(models.Model):
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="release_counts")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="group_counts")
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "release"], name="group_release_unique")]
+
+
+class GroupEnvironment(models.Model):
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="environment_counts")
+    environment = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "environment"], name="group_environment_unique")]
+
+
+class GroupFlag(models.Model):
+    """How many of a group's events carried a flag key with a value (the flag's evaluated result)."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="flag_counts")
+    key = models.CharField(max_length=200)
+    value = models.CharField(max_length=200)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "key", "value"], name="group_flag_unique")]
+        indexes = [models.Index(fields=["key", "value"], name="group_flag_key_value")]
+
+
+class ProjectFlag(models.Model):
+    """Baseline: flag values over all of a project's error events, to tell suspect flags apart."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flag_counts")
+    key = models.CharField(max_length=200)
+    value = models.CharField(max_length=200)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "key", "value"], name="project_flag_unique")]
+
+
+class GroupCallPath(models.Model):
+    """A distinct chain of in-app callers that reached a group's crash site."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="call_paths")
+    path_hash = models.CharField(max_length=32)
+    frames = models.JSONField(default=list)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "path_hash"], name="group_call_path_unique")]
+
+
+class GroupMinuteCount(models.Model):
+    """Per-minute event counts, rolled up from the hot counters in Redis."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="minute_counts")
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "minute"], name="group_minute_unique")]
+
+
+class LogEntry(models.Model):
+    """A structured log record sent by `sentry_sdk.logger` (envelope items of type `log`)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="logs")
+    stream_id = models.CharField(max_length=40)
+    position = models.PositiveIntegerField()
+    timestamp = models.DateTimeField()
+    level = models.CharField(max_length=16)
+    body = models.TextField()
+    template = models.TextField(blank=True, default="")
+    trace_id = models.CharField(max_length=64, blank=True, default="")
+    release = models.CharField(max_length=200, blank=True, default="")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    attributes = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            # A redelivered batch of logs inserts nothing twice.
+            models.UniqueConstraint(fields=["stream_id", "position"], name="log_unique_stream_position"),
+        ]
+        indexes = [models.Index(fields=["project", "-timestamp"], name="log_project_time")]

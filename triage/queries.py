@@ -1,0 +1,68 @@
+"""Read-side queries shared by the JSON API and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from triage.models import ErrorGroup, GroupFlag, GroupRelease, GroupStatus
+
+
+@dataclass(frozen=True)
+class GroupFilters:
+    release: str = ""
+    environment: str = ""
+    flag_key: str = ""
+    flag_value: str = ""
+    assignee: str = ""  # a username, "none" for unassigned
+    status: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> GroupFilters:
+        """Raises ValueError with a message for the client on malformed filters."""
+        flag = params.get("flag", "")
+        key, value = "", ""
+        if flag:
+            key, sep, value = flag.partition(":")
+            if not sep or not key:
+                raise ValueError("flag must look like key:value")
+        status = params.get("status", "")
+        if status and status not in GroupStatus.values:
+            raise ValueError(f"status must be one of {', '.join(GroupStatus.values)}")
+        return cls(
+            release=params.get("release", ""),
+            environment=params.get("environment", ""),
+            flag_key=key,
+            flag_value=value,
+            assignee=params.get("assignee", ""),
+            status=status,
+        )
+
+
+def filter_groups(groups: QuerySet, f: GroupFilters) -> QuerySet:
+    if f.release:
+        groups = groups.filter(release_counts__release__version=f.release)
+    if f.environment:
+        groups = groups.filter(environment_counts__environment=f.environment)
+    if f.flag_key:
+        groups = groups.filter(flag_counts__key=f.flag_key, flag_counts__value=f.flag_value)
+    if f.assignee == "none":
+        groups = groups.filter(assignee__isnull=True)
+    elif f.assignee:
+        groups = groups.filter(assignee__username=f.assignee)
+    if f.status:
+        groups = groups.filter(status=f.status)
+    return groups
+
+
+def with_breakdowns(groups: QuerySet) -> QuerySet:
+    """Prefetches releases and flags so a page of groups costs a constant number of queries."""
+    return groups.select_related("assignee", "first_release", "last_release").prefetch_related(
+        Prefetch("release_counts", queryset=GroupRelease.objects.select_related("release").order_by("-count")),
+        Prefetch("flag_counts", queryset=GroupFlag.objects.order_by("-count")),
+    )
+
+
+def groups_for_project(project_id: int, f: GroupFilters) -> QuerySet:
+    return with_breakdowns(filter_groups(ErrorGroup.objects.filter(project_id=project_id), f)).order_by("-last_seen", "-id")
