@@ -137,7 +137,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # plotly.js ships inside the plotly package: serve that copy, never a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
-WHITENOISE_USE_FINDERS = DEBUG
+# Serve straight from the static folders (and the plotly package), so no collectstatic step is
+# needed to get a working dashboard; collectstatic still works for a CDN-less reverse proxy.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # The public URL that DSNs and SDK snippets point at.
 SWITCHYARD_BASE_URL = env_str("SWITCHYARD_BASE_URL", "http://127.0.0.1:8000")

@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/0/", include((api_urlpatterns, "api"))),
+    path("", include("flags.urls")),
     path("", include("triage.urls")),
 ]

@@ -70,3 +70,46 @@ def live_worker_process(django_db_setup, django_db_blocker):
 def live_stack(transactional_db, live_server_process, live_worker_process):
     """Server and worker, with the test's data committed so both processes see it."""
     return live_server_process
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (`playwright install` cannot download here)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
+    # still plain synchronous code, so Django's async-safety guard does not apply to them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(live_stack):
+    """Logs a user in through the real login form: login(page, user)."""
+
+    def do_login(page, user, password=None):
+        page.goto(live_stack.url + "/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password or "pw-" + user.username)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return do_login
