@@ -88,7 +88,7 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
         new = first_of_each_event(p for p in batch if p.key not in stored)
         insert_events(new, groups, releases)
         changed = grouping.fold_events(list(groups.values()), [_hit(p, groups, releases) for p in new], now)
-        grouping.ErrorGroup.objects.bulk_update(changed, grouping.GROUP_UPDATE_FIELDS)
+        bulk.update_rows(grouping.ErrorGroup, [grouping.row_of(g) for g in changed], grouping.GROUP_UPDATE_FIELDS)
         record_breakdowns(new, groups, releases)
     inserted = {p.message_id for p in new}
     return [_counted(p, groups, stored, inserted) for p in batch]
@@ -134,28 +134,37 @@ def stored_events(batch: list[Prepared]) -> dict[tuple[int, str], tuple[int, str
     return {(pid, eid): (gid, sid) for pid, eid, gid, sid in rows}
 
 
+EVENT_FIELDS = [
+    "project", "group", "event_id", "stream_id", "timestamp", "received_at", "release", "environment",
+    "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "payload",
+]
+
+
 def insert_events(new: list[Prepared], groups, releases) -> None:
-    ErrorEvent.objects.bulk_create(
+    bulk.insert_rows(
+        ErrorEvent,
         [
-            ErrorEvent(
-                project_id=p.message.project_id,
-                group_id=groups[(p.message.project_id, p.fingerprint.hash)].id,
-                event_id=p.message.event_id,
-                stream_id=p.message_id.decode(),
-                timestamp=p.fields.timestamp,
-                received_at=p.received_at,
-                release_id=releases.get((p.message.project_id, p.fields.release)),
-                environment=p.fields.environment,
-                level=p.fields.level,
-                title=p.fingerprint.title[:255],
-                user_key=p.fields.user_key,
-                trace_id=p.fields.trace_id,
-                flags=p.fields.flags,
-                call_path_hash=p.fingerprint.call_path_hash[:32],
-                payload=p.message.payload.decode("utf-8", "replace"),
-            )
+            {
+                "project": p.message.project_id,
+                "group": groups[(p.message.project_id, p.fingerprint.hash)].id,
+                "event_id": p.message.event_id,
+                "stream_id": p.message_id.decode(),
+                "timestamp": p.fields.timestamp,
+                "received_at": p.received_at,
+                "release": releases.get((p.message.project_id, p.fields.release)),
+                "environment": p.fields.environment,
+                "level": p.fields.level,
+                "title": p.fingerprint.title[:255],
+                "user_key": p.fields.user_key,
+                "trace_id": p.fields.trace_id,
+                "flags": p.fields.flags,
+                "call_path_hash": p.fingerprint.call_path_hash[:32],
+                # PostgreSQL text cannot hold NUL; JSON escapes it anyway, so only raw bytes carry one.
+                "payload": p.message.payload.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+            }
             for p in new
-        ]
+        ],
+        EVENT_FIELDS,
     )
 
 

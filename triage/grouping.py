@@ -17,6 +17,15 @@ GROUP_UPDATE_FIELDS = [
     "event_count", "last_seen", "last_release", "level", "status", "substatus", "resolved_at",
     "ignore_until", "ignore_until_count",
 ]
+
+
+def row_of(group: ErrorGroup) -> dict:
+    """The group's updatable values keyed by attribute name, for bulk.update_rows."""
+    row = {"id": group.id}
+    for name in GROUP_UPDATE_FIELDS:
+        attname = ErrorGroup._meta.get_field(name).attname
+        row[attname] = getattr(group, attname)
+    return row
 LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "fatal": 4}
 
 

@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from triage import digest, faults, logs, stats, stream
+from triage import bulk, digest, faults, logs, stats, stream
 from triage.consumer import Handler
 from triage.models import ErrorGroup, Project
 
@@ -49,8 +49,7 @@ def update_users_affected(redis, group_ids: set[int]) -> None:
     if not group_ids:
         return
     counts = stats.users_affected(redis, group_ids)
-    groups = [ErrorGroup(id=gid, users_affected=n) for gid, n in counts.items()]
-    ErrorGroup.objects.bulk_update(groups, ["users_affected"])
+    bulk.update_rows(ErrorGroup, [{"id": gid, "users_affected": n} for gid, n in counts.items()], ["users_affected"])
 
 
 def log_handler() -> Handler:

@@ -278,3 +278,30 @@ class LogEntry(models.Model):
             models.UniqueConstraint(fields=["stream_id", "position"], name="log_unique_stream_position"),
         ]
         indexes = [models.Index(fields=["project", "-timestamp"], name="log_project_time")]
+
+
+class GroupActivityKind(models.TextChoices):
+    RESOLVED = "resolved"
+    RESOLVED_IN_NEXT_RELEASE = "resolved_in_next_release"
+    IGNORED = "ignored"
+    REOPENED = "reopened"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    FLAG_DISABLED = "flag_disabled"
+
+
+class GroupActivity(models.Model):
+    """One triage decision on a group (who resolved, ignored, assigned it, or killed a flag from it)."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=32, choices=GroupActivityKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["group", "-created_at"], name="group_activity_time")]
+
+    def __str__(self):
+        return f"{self.kind} {self.group_id}"

@@ -39,12 +39,15 @@ class StreamConsumersStep(bootsteps.StartStopStep):
 
         client = redis.Redis.from_url(settings.REDIS_URL)
         name = f"{socket.gethostname()}:{os.getpid()}"
+        # CONSUMER_THREADS consumers per stream. Default 1: with 2, both threads wait on the same
+        # hot group's row lock during a spike and digest was slower (bench/pipeline_bench.py).
         for stream_name, make_handler in HANDLERS.items():
-            consumer = StreamConsumer(client, stream_name, name, make_handler(), settings.SWITCHYARD)
-            thread = threading.Thread(target=consumer.run, name=f"consume {stream_name}", daemon=True)
-            self.consumers.append(consumer)
-            self.threads.append(thread)
-            thread.start()
+            for n in range(settings.SWITCHYARD["CONSUMER_THREADS"]):
+                consumer = StreamConsumer(client, stream_name, f"{name}:{n}", make_handler(), settings.SWITCHYARD)
+                thread = threading.Thread(target=consumer.run, name=f"consume {stream_name} {n}", daemon=True)
+                self.consumers.append(consumer)
+                self.threads.append(thread)
+                thread.start()
         log.info("stream consumers started as %s", name)
 
     def stop(self, worker):

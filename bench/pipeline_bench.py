@@ -1,0 +1,186 @@
+"""Pipeline benchmark: events/s accepted at the HTTP endpoint and events/s digested end to end.
+
+Starts its own web server (uvicorn + config.asgi, one process) and one Celery worker process on
+a fresh database, sends realistic pre-built envelopes (bench/events.py) concurrently from this
+machine, and prints accept and digest rates with CPU and peak memory of web and worker.
+
+    .venv/bin/python bench/pipeline_bench.py                      # PostgreSQL + Redis on 127.0.0.1
+    .venv/bin/python bench/pipeline_bench.py --events 1000000 --unique 20000   # memory over 1M events
+
+With --unique below --events, bodies are sent uncompressed and only their event_id changes, so a
+long run needs no gigabytes of pre-built envelopes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+
+from bench.events import envelopes  # noqa: E402
+from bench.loadgen import percentile, post_all  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=30_000)
+    parser.add_argument("--unique", type=int, default=0, help="distinct pre-built events (default: --events)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchyard_bench"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    parser.add_argument("--port", type=int, default=8765)
+    return parser.parse_args()
+
+
+def prepare_database(args) -> tuple[int, str, dict]:
+    env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, SECRET_KEY="bench",
+               ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_SETTINGS_MODULE="config.settings",
+               SWITCHYARD_BASE_URL=f"http://127.0.0.1:{args.port}", SWITCHYARD_STREAM_MAXLEN="1000000")
+    if args.database_url.startswith("postgres"):
+        name = args.database_url.rsplit("/", 1)[1]
+        admin = args.database_url.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    out = subprocess.run([*manage, "createproject", "bench"], env=env, check=True, capture_output=True, text=True).stdout
+    dsn = out.strip().splitlines()[-1]
+    project_id = int(dsn.rsplit("/", 1)[1])
+    return project_id, dsn.split("//")[1].split("@")[0], env
+
+
+def start(env, args):
+    web = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                            "--port", str(args.port), "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+                               "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+                              cwd=ROOT, env=env)
+    return web, worker
+
+
+class Sampler(threading.Thread):
+    """CPU% and peak RSS of a process every 0.5 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.cpu: list[float] = []
+        self.rss: list[int] = []
+        self.stopped = threading.Event()
+
+    def run(self):
+        self.process.cpu_percent()
+        while not self.stopped.wait(0.5):
+            try:
+                self.cpu.append(self.process.cpu_percent())
+                self.rss.append(self.process.memory_info().rss)
+            except psutil.NoSuchProcess:
+                return
+
+
+def digested(env, project_id: int) -> int:
+    import psycopg
+
+    if env["DATABASE_URL"].startswith("postgres"):
+        with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            return conn.execute("SELECT COALESCE(SUM(event_count), 0) FROM triage_errorgroup WHERE project_id = %s", [project_id]).fetchone()[0]
+    raise SystemExit("the digest count needs PostgreSQL")
+
+
+def bodies_for(args):
+    unique = args.unique or args.events
+    if unique >= args.events:
+        return envelopes(args.events), {"Content-Encoding": "gzip"}
+    templates = [gzip.decompress(b) for b in envelopes(unique)]
+
+    def generate():
+        for i in range(args.events):
+            body = templates[i % unique]
+            old = body[14:46]  # the envelope header starts with {"event_id":"<32 hex>"
+            yield body.replace(old, uuid.uuid4().hex.encode())
+
+    return generate(), {}
+
+
+def wait_ready(url: str):
+    import urllib.request
+
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/login/", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start")
+
+
+def main():
+    args = parse_args()
+    project_id, public_key, env = prepare_database(args)
+    print(f"building {args.unique or args.events} realistic envelopes…", flush=True)
+    bodies, extra_headers = bodies_for(args)
+    web, worker = start(env, args)
+    try:
+        wait_ready(f"http://127.0.0.1:{args.port}")
+        samplers = [Sampler(web.pid), Sampler(worker.pid)]
+        for s in samplers:
+            s.start()
+        url = f"http://127.0.0.1:{args.port}/api/{project_id}/envelope/"
+        headers = {"Content-Type": "application/x-sentry-envelope", "X-Sentry-Auth": f"Sentry sentry_key={public_key}, sentry_version=7", **extra_headers}
+        started = time.perf_counter()
+        done = {}
+
+        def watch():
+            while True:
+                n = digested(env, project_id)
+                if n >= args.events:
+                    done["at"] = time.perf_counter()
+                    return
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        result = asyncio.run(post_all(url, headers, bodies, args.concurrency))
+        watcher.join(timeout=3600)
+        for s in samplers:
+            s.stopped.set()
+        report(args, result, started, done.get("at"), samplers)
+    finally:
+        for p in (web, worker):
+            p.terminate()
+            p.wait(30)
+
+
+def report(args, result, started, digested_at, samplers):
+    accepted = result.statuses.get(200, 0)
+    accept_seconds = result.finished - result.started
+    print(f"\nevents sent:          {sum(result.statuses.values())}  statuses: {dict(result.statuses)}")
+    print(f"accepted:             {accepted / accept_seconds:,.0f} events/s  ({accepted} in {accept_seconds:.1f} s, "
+          f"{args.concurrency} connections)")
+    print(f"request latency:      p50 {percentile(result.latencies, 50) * 1000:.1f} ms, p99 {percentile(result.latencies, 99) * 1000:.1f} ms")
+    if digested_at:
+        print(f"digested end to end:  {args.events / (digested_at - started):,.0f} events/s  "
+              f"(accepted → grouped, all {args.events} in {digested_at - started:.1f} s)")
+    for name, s in zip(("web", "worker"), samplers, strict=True):
+        avg = sum(s.cpu) / len(s.cpu) if s.cpu else 0
+        print(f"{name:7s} CPU avg {avg:5.0f} %   RSS peak {max(s.rss, default=0) / 2**20:6.0f} MiB   "
+              f"RSS first/last {s.rss[0] / 2**20 if s.rss else 0:.0f}/{s.rss[-1] / 2**20 if s.rss else 0:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Triage state changes on a group: one function per change, called by the dashboard and the API alike.
+
+Each change locks the group row first. The worker locks the same row while it folds new events into
+it (triage.grouping.lock_groups), so a resolve and a batch of events never overwrite each other:
+whichever commits second sees the other's result. Each change writes its GroupActivity row in the
+same transaction. Callers check access and permissions; these functions check the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+
+from triage.models import ErrorGroup, GroupActivity, GroupActivityKind, GroupStatus, GroupSubstatus, Release
+
+STATUS_FIELDS = ["status", "substatus", "resolved_at", "resolved_in_release", "ignore_until", "ignore_until_count"]
+
+
+def resolve(group: ErrorGroup, *, actor, now: dt.datetime) -> ErrorGroup:
+    """Resolved: any later event reopens the group as regressed."""
+
+    def apply(g: ErrorGroup) -> dict:
+        _set_status(g, GroupStatus.RESOLVED, GroupSubstatus.NONE, resolved_at=now)
+        return {}
+
+    return _change(group, actor, now, GroupActivityKind.RESOLVED, apply, STATUS_FIELDS)
+
+
+def resolve_in_next_release(group: ErrorGroup, *, actor, now: dt.datetime) -> ErrorGroup:
+    """Resolved in the release after the newest one seen so far: events from that newest release or
+    older ones (stragglers still deployed) keep it resolved; a later release regresses it.
+
+    Raises ValueError when the project has no release yet (plain resolve is the choice then).
+    """
+    latest = latest_release(group.project_id, now)
+    if latest is None:
+        raise ValueError("This project has sent no release yet: resolve it instead.")
+
+    def apply(g: ErrorGroup) -> dict:
+        _set_status(g, GroupStatus.RESOLVED, GroupSubstatus.NONE, resolved_at=now, resolved_in_release=latest.version)
+        return {"after_release": latest.version}
+
+    return _change(group, actor, now, GroupActivityKind.RESOLVED_IN_NEXT_RELEASE, apply, STATUS_FIELDS)
+
+
+def ignore(
+    group: ErrorGroup, *, actor, now: dt.datetime, more_events: int | None = None, until: dt.datetime | None = None
+) -> ErrorGroup:
+    """Ignored until `more_events` further events arrive or `until` passes (whichever comes first);
+    with neither, ignored for good. Raises ValueError for a count below 1 or a moment in the past."""
+    if more_events is not None and more_events < 1:
+        raise ValueError("Ignore until at least one more event.")
+    if until is not None and until <= now:
+        raise ValueError("Ignore until a moment in the future.")
+
+    def apply(g: ErrorGroup) -> dict:
+        count = g.event_count + more_events if more_events is not None else None
+        _set_status(g, GroupStatus.IGNORED, GroupSubstatus.NONE, ignore_until=until, ignore_until_count=count)
+        return {"more_events": more_events, "until": until.isoformat() if until else None}
+
+    return _change(group, actor, now, GroupActivityKind.IGNORED, apply, STATUS_FIELDS)
+
+
+def reopen(group: ErrorGroup, *, actor, now: dt.datetime) -> ErrorGroup:
+    """Back to unresolved (ongoing), forgetting any resolve or ignore condition."""
+
+    def apply(g: ErrorGroup) -> dict:
+        _set_status(g, GroupStatus.UNRESOLVED, GroupSubstatus.ONGOING)
+        return {}
+
+    return _change(group, actor, now, GroupActivityKind.REOPENED, apply, STATUS_FIELDS)
+
+
+def assign(group: ErrorGroup, assignee, *, actor, now: dt.datetime) -> ErrorGroup:
+    """Hands the group to `assignee` (None: nobody). Raises ValueError for a non-member of its project."""
+    if assignee is not None and not group.project.members.filter(pk=assignee.pk).exists():
+        raise ValueError(f"{assignee.get_username()} is not a member of {group.project.name}.")
+
+    def apply(g: ErrorGroup) -> dict:
+        g.assignee = assignee
+        return {"assignee": assignee.get_username()} if assignee else {}
+
+    kind = GroupActivityKind.ASSIGNED if assignee else GroupActivityKind.UNASSIGNED
+    return _change(group, actor, now, kind, apply, ["assignee"])
+
+
+def record_flag_disabled(group: ErrorGroup, *, actor, now: dt.datetime, flag_key: str, environment: str, reason: str) -> None:
+    """Notes on the group that a flag was killed from its page (the flag's own audit row is the record)."""
+    GroupActivity.objects.create(
+        group=group, actor=actor, kind=GroupActivityKind.FLAG_DISABLED, created_at=now,
+        data={"flag": flag_key, "environment": environment, "reason": reason},
+    )
+
+
+def latest_release(project_id: int, now: dt.datetime) -> Release | None:
+    return Release.objects.filter(project_id=project_id, first_seen__lte=now).order_by("-first_seen", "-id").first()
+
+
+def _set_status(group: ErrorGroup, status, substatus, resolved_at=None, resolved_in_release="", ignore_until=None, ignore_until_count=None):
+    group.status, group.substatus = status, substatus
+    group.resolved_at, group.resolved_in_release = resolved_at, resolved_in_release
+    group.ignore_until, group.ignore_until_count = ignore_until, ignore_until_count
+
+
+def _change(group: ErrorGroup, actor, now: dt.datetime, kind: str, apply: Callable[[ErrorGroup], dict], fields: list[str]) -> ErrorGroup:
+    with transaction.atomic():
+        locked = ErrorGroup.objects.select_for_update().get(pk=group.pk)
+        data = apply(locked)
+        locked.save(update_fields=fields)
+        GroupActivity.objects.create(group=locked, actor=actor, kind=kind, data=data, created_at=now)
+    return locked
