@@ -44,11 +44,17 @@ def sites(n: int = 200, seed: int = 7) -> list[tuple[str, str, str]]:
     return [(rng.choice(MODULES), f"{rng.choice(FUNCTIONS)}_{i}", rng.choice(EXCEPTIONS)) for i in range(n)]
 
 
+def _call_paths(site: tuple[str, str, str]) -> list[list[tuple[str, str]]]:
+    """Each crash site is reached through a few fixed chains of callers, as in a real app."""
+    rng = random.Random(hash(site) & 0xFFFF)
+    return [[(rng.choice(MODULES), rng.choice(FUNCTIONS)) for _ in range(rng.randint(2, 6))] for _ in range(3)]
+
+
 def make_event(rng: random.Random, site: tuple[str, str, str], release: str, flags: dict[str, bool]) -> dict:
     module, function, exc_type = site
     callers = [_frame("django.core.handlers.base", "_get_response", 197, in_app=False),
                _frame("shop.views", rng.choice(["checkout_view", "cart_view", "api_view"]), rng.randint(10, 90))]
-    callers += [_frame(rng.choice(MODULES), rng.choice(FUNCTIONS), rng.randint(10, 300)) for _ in range(rng.randint(2, 6))]
+    callers += [_frame(m, f, rng.randint(10, 300)) for m, f in rng.choice(_call_paths(site))]
     frames = callers + [_frame(module, function, rng.randint(10, 400))]
     user = f"u-{rng.randint(1, 5000)}"
     return {

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
+
 def _chunk_variables() -> int:
     """Bind variables per statement: PostgreSQL takes 65,535; SQLite 32,766 since 3.32 (999 before)."""
     if connection.vendor == "postgresql":

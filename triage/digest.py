@@ -9,14 +9,13 @@ the commit (see triage.consumer).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from django.db import transaction
 
-from triage import bulk, grouping
+from triage import bulk, grouping, jsonutil
 from triage.fingerprint import Fingerprint, fingerprint_event, parse_rules
 from triage.models import (
     ErrorEvent,
@@ -28,7 +27,7 @@ from triage.models import (
     ProjectFlag,
     Release,
 )
-from triage.normalize import EventFields, event_fields
+from triage.normalize import EventFields, clean, clean_json, event_fields
 from triage.stats import Counted
 from triage.stream import IngestMessage
 
@@ -61,8 +60,8 @@ def _rules(text: str) -> tuple[str, ...]:
 def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepared:
     """Parses and fingerprints one message. Raises UndeliverableMessage for a non-event payload."""
     try:
-        event = json.loads(message.payload)
-    except ValueError:
+        event = jsonutil.loads(message.payload)
+    except (ValueError, UnicodeDecodeError):
         raise UndeliverableMessage("payload is not valid JSON") from None
     if not isinstance(event, dict):
         raise UndeliverableMessage("payload is not a JSON object")
@@ -154,7 +153,7 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
                 "release": releases.get((p.message.project_id, p.fields.release)),
                 "environment": p.fields.environment,
                 "level": p.fields.level,
-                "title": p.fingerprint.title[:255],
+                "title": clean(p.fingerprint.title[:255]),
                 "user_key": p.fields.user_key,
                 "trace_id": p.fields.trace_id,
                 "flags": p.fields.flags,
@@ -181,7 +180,7 @@ def record_breakdowns(new: list[Prepared], groups, releases) -> None:
     _increment(GroupEnvironment, ["group", "environment"], (((group_id(p), p.fields.environment), p) for p in new))
     _increment(GroupFlag, ["group", "key", "value"], (((group_id(p), k, v), p) for p in new for k, v in p.fields.flags.items()))
     _increment(ProjectFlag, ["project", "key", "value"], (((p.message.project_id, k, v), p) for p in new for k, v in p.fields.flags.items()))
-    frames = {(group_id(p), p.fingerprint.call_path_hash[:32]): list(p.fingerprint.call_path) for p in new}
+    frames = {(group_id(p), p.fingerprint.call_path_hash[:32]): clean_json(p.fingerprint.call_path) for p in new}
     _increment(GroupCallPath, ["group", "path_hash"], ((key, p) for p in new for key in [(group_id(p), p.fingerprint.call_path_hash[:32])]), extra=lambda key: {"frames": frames[key]})
 
 
@@ -205,9 +204,9 @@ def _seed(p: Prepared, releases) -> grouping.GroupSeed:
         project_id=p.message.project_id,
         fingerprint=fp.hash,
         algorithm=fp.algorithm,
-        components=[asdict(c) for c in fp.components],
-        title=fp.title,
-        culprit=fp.culprit,
+        components=clean_json([asdict(c) for c in fp.components]),
+        title=clean(fp.title),
+        culprit=clean(fp.culprit),
         level=p.fields.level,
         seen=p.received_at,
         release_id=releases.get((p.message.project_id, p.fields.release)),

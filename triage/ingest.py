@@ -7,7 +7,6 @@ Sentry client understands (400 malformed, 401 no or bad key, 403 wrong project, 
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 import zlib
@@ -16,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import brotli
 
+from triage import jsonutil
 from triage.stream import EVENTS, LOGS, IngestMessage
 
 # Items we store; every other type (transaction, session, client_report, attachment, …) is
@@ -151,7 +151,7 @@ def parse_envelope(body: bytes) -> Envelope:
 
 def _json_object(raw: bytes, what: str) -> dict:
     try:
-        value = json.loads(raw)
+        value = jsonutil.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise IngestError(400, f"{what} is not valid JSON") from None
     if not isinstance(value, dict):

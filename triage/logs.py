@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
+from triage import jsonutil
 from triage.digest import UndeliverableMessage
 from triage.models import LogEntry
 from triage.normalize import _timestamp
@@ -21,8 +21,8 @@ class PreparedLogs:
 
 def prepare_logs(message_id: bytes, message) -> PreparedLogs:
     try:
-        payload = json.loads(message.payload)
-    except ValueError:
+        payload = jsonutil.loads(message.payload)
+    except (ValueError, UnicodeDecodeError):
         raise UndeliverableMessage("log payload is not valid JSON") from None
     items = payload.get("items") if isinstance(payload, dict) else None
     if not isinstance(items, list):

@@ -47,7 +47,23 @@ def _dict(value) -> dict:
 def _text(value, limit: int) -> str:
     if value is None:
         return ""
-    return str(value)[:limit]
+    return clean(str(value)[:limit])
+
+
+def clean(text: str) -> str:
+    """PostgreSQL text and jsonb cannot hold NUL; an SDK can send one, so it never reaches them."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def clean_json(value):
+    """`clean` over every string of a JSON-like value."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {clean(str(k)): clean_json(v) for k, v in value.items()}
+    return value
 
 
 def _level(value) -> str:
@@ -93,5 +109,5 @@ def _flags(values) -> dict[str, str]:
             text = str(result)
         else:
             continue
-        flags[item["flag"][:200]] = text[:200]
+        flags[clean(item["flag"][:200])] = clean(text[:200])
     return flags

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from triage.models import ErrorGroup, GroupFlag, GroupRelease, GroupStatus
+from triage.models import ErrorEvent, ErrorGroup, GroupFlag, GroupRelease, GroupStatus
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class GroupFilters:
     flag_value: str = ""
     assignee: str = ""  # a username, "none" for unassigned
     status: str = ""
+    project_id: int | None = None
+    search: str = ""  # in titles, culprits and event messages
+    seen_since: dt.datetime | None = None  # last seen at or after
 
     @classmethod
     def from_params(cls, params) -> GroupFilters:
@@ -30,7 +34,12 @@ class GroupFilters:
         status = params.get("status", "")
         if status and status not in GroupStatus.values:
             raise ValueError(f"status must be one of {', '.join(GroupStatus.values)}")
+        project = params.get("project", "")
+        if project and not project.isdigit():
+            raise ValueError("project must be a project id")
         return cls(
+            project_id=int(project) if project else None,
+            search=params.get("query", "").strip()[:200],
             release=params.get("release", ""),
             environment=params.get("environment", ""),
             flag_key=key,
@@ -41,6 +50,12 @@ class GroupFilters:
 
 
 def filter_groups(groups: QuerySet, f: GroupFilters) -> QuerySet:
+    if f.project_id is not None:
+        groups = groups.filter(project_id=f.project_id)
+    if f.seen_since is not None:
+        groups = groups.filter(last_seen__gte=f.seen_since)
+    if f.search:
+        groups = groups.filter(_search(f.search, f.seen_since))
     if f.release:
         groups = groups.filter(release_counts__release__version=f.release)
     if f.environment:
@@ -54,6 +69,18 @@ def filter_groups(groups: QuerySet, f: GroupFilters) -> QuerySet:
     if f.status:
         groups = groups.filter(status=f.status)
     return groups
+
+
+def _search(text: str, since: dt.datetime | None) -> Q:
+    """Title and culprit of the group, or the message of any of its events (within the window).
+
+    Event titles carry each event's own message ("bad price 13 for order ord-2"), while the group
+    keeps its first event's. Unindexed substring search: it scans the window's events.
+    """
+    events = ErrorEvent.objects.filter(title__icontains=text)
+    if since is not None:
+        events = events.filter(received_at__gte=since)
+    return Q(title__icontains=text) | Q(culprit__icontains=text) | Q(id__in=events.values("group_id"))
 
 
 def with_breakdowns(groups: QuerySet) -> QuerySet:

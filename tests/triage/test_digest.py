@@ -219,3 +219,15 @@ def test_log_items_are_stored(project, redis_client):
     entry = LogEntry.objects.get()
     assert entry.template == "Payment gateway timeout after {ms}ms"
     assert entry.timestamp == dt.datetime.fromtimestamp(1795803347.0, tz=dt.UTC)
+
+
+def test_nul_characters_from_an_sdk_are_stored_without_them(project, redis_client):
+    event = make_event(release="shop@1.0\u0000", environment="prod\u0000uction", user={"id": "u\u00001"})
+    event["exception"]["values"][-1]["value"] = "bad \u0000 byte"
+    event["contexts"]["flags"]["values"] = [{"flag": "new\u0000-checkout", "result": True}]
+    send_events(project, [event])
+    drain(redis_client)
+    stored = ErrorEvent.objects.get(event_id=event["event_id"])
+    assert (stored.release.version, stored.environment, stored.user_key) == ("shop@1.0", "production", "id:u1")
+    assert stored.flags == {"new-checkout": "true"}
+    assert "\u0000" not in ErrorGroup.objects.get().title

@@ -113,3 +113,9 @@ def test_unknown_item_types_are_dropped_not_refused():
 
 def test_rate_limit_header_uses_integer_seconds():
     assert ingest.rate_limit_header(["{switchyard}:stream:events"], 10) == "10:error;default:project:backlog"
+
+
+def test_accepts_json_that_only_the_standard_library_parses():
+    payload = b'{"extra": {"big": 123456789012345678901234567890, "ratio": NaN}}'
+    message = ingest.event_message(1, payload, None, 0.0, 10_000)
+    assert message.payload == payload

@@ -1,0 +1,68 @@
+"""What triage reads from and asks of the flags app: flags by key, their recent changes, the kill.
+
+The one place triage touches flags.*, so the interface between the two apps is visible at a glance:
+flags.models (Flag, FlagEnvironment, FlagChange), flags.changes.disable_flag and
+flags.exposures.exposure_counts. Events name flags by key only; a key the flags app does not know
+(a flag evaluated by another tool) simply has no Flag and no kill button.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from flags.models import Flag, FlagChange, FlagEnvironment
+
+SOURCE = "dashboard"
+
+
+def flags_by_key(project_ids: Iterable[int], keys: Iterable[str] | None = None) -> dict[tuple[int, str], Flag]:
+    """{(project id, key): Flag} with owner and environments loaded (three queries)."""
+    flags = Flag.objects.filter(project_id__in=list(project_ids)).select_related("owner").prefetch_related(
+        Prefetch("environments", queryset=FlagEnvironment.objects.order_by("environment"))
+    )
+    if keys is not None:
+        flags = flags.filter(key__in=list(keys))
+    return {(f.project_id, f.key): f for f in flags}
+
+
+def enabled_in(flag: Flag, environment: str) -> bool:
+    """On in that environment (from the prefetched environments; no row means off)."""
+    return any(e.environment == environment and e.enabled for e in flag.environments.all())
+
+
+def enabled_environments(flag: Flag) -> list[str]:
+    return [e.environment for e in flag.environments.all() if e.enabled]
+
+
+def changes(project_id: int, keys: Iterable[str] | None = None, since: dt.datetime | None = None, limit: int = 50) -> QuerySet:
+    """The project's flag changes, newest first, with their actor loaded."""
+    rows = FlagChange.objects.filter(project_id=project_id).select_related("actor")
+    if keys is not None:
+        rows = rows.filter(flag_key__in=list(keys))
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return rows.order_by("-created_at", "-id")[:limit]
+
+
+def disable(flag: Flag, environment: str, *, actor, reason: str) -> FlagChange | None:
+    """Turns the flag off in the environment at once (audit row + Redis publish in flags.changes).
+
+    None when it was already off; ValueError when the reason is blank.
+    """
+    from flags.changes import disable_flag
+
+    return disable_flag(flag, environment, actor=actor, reason=reason, source=SOURCE)
+
+
+def exposures(redis, project_id: int, key: str, environment: str, minutes: list[int]) -> dict[str, int]:
+    """{variant: evaluations} over the given minutes, as counted by the OFREP endpoint."""
+    from flags.exposures import exposure_counts
+
+    totals: dict[str, int] = {}
+    for counts in exposure_counts(redis, project_id, key, environment, minutes).values():
+        for variant, count in counts.items():
+            totals[str(variant)] = totals.get(str(variant), 0) + int(count)
+    return totals
