@@ -87,7 +87,7 @@ def _user_key(user: dict) -> str:
     for name in ("id", "email", "username", "ip_address"):
         value = user.get(name)
         if value not in (None, ""):
-            return f"{name}:{value}"[:200]
+            return clean(f"{name}:{value}"[:200])
     return ""
 
 
