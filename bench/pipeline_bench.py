@@ -41,6 +41,8 @@ def parse_args():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchyard_bench"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--worker-after-accept", action="store_true",
+                        help="start the worker only once every event is accepted: digest rate of the worker alone")
     return parser.parse_args()
 
 
@@ -64,13 +66,15 @@ def prepare_database(args) -> tuple[int, str, dict]:
     return project_id, dsn.split("//")[1].split("@")[0], env
 
 
-def start(env, args):
-    web = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                            "--port", str(args.port), "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-                               "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-                              cwd=ROOT, env=env)
-    return web, worker
+def start_web(env, args):
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                             "--port", str(args.port), "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+
+
+def start_worker(env):
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+                             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+                            cwd=ROOT, env=env)
 
 
 class Sampler(threading.Thread):
@@ -134,36 +138,33 @@ def main():
     project_id, public_key, env = prepare_database(args)
     print(f"building {args.unique or args.events} realistic envelopes…", flush=True)
     bodies, extra_headers = bodies_for(args)
-    web, worker = start(env, args)
+    web = start_web(env, args)
+    worker = None if args.worker_after_accept else start_worker(env)
     try:
         wait_ready(f"http://127.0.0.1:{args.port}")
-        samplers = [Sampler(web.pid), Sampler(worker.pid)]
+        samplers = [Sampler(web.pid)] + ([Sampler(worker.pid)] if worker else [])
         for s in samplers:
             s.start()
         url = f"http://127.0.0.1:{args.port}/api/{project_id}/envelope/"
         headers = {"Content-Type": "application/x-sentry-envelope", "X-Sentry-Auth": f"Sentry sentry_key={public_key}, sentry_version=7", **extra_headers}
         started = time.perf_counter()
-        done = {}
-
-        def watch():
-            while True:
-                n = digested(env, project_id)
-                if n >= args.events:
-                    done["at"] = time.perf_counter()
-                    return
-                time.sleep(0.2)
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
         result = asyncio.run(post_all(url, headers, bodies, args.concurrency))
-        watcher.join(timeout=3600)
+        if worker is None:
+            worker = start_worker(env)
+            samplers.append(Sampler(worker.pid))
+            samplers[-1].start()
+            started = time.perf_counter()  # the digest clock starts with the worker
+        while digested(env, project_id) < args.events:
+            time.sleep(0.1)
+        digested_at = time.perf_counter()
         for s in samplers:
             s.stopped.set()
-        report(args, result, started, done.get("at"), samplers)
+        report(args, result, started, digested_at, samplers)
     finally:
         for p in (web, worker):
-            p.terminate()
-            p.wait(30)
+            if p is not None:
+                p.terminate()
+                p.wait(30)
 
 
 def report(args, result, started, digested_at, samplers):
@@ -174,8 +175,9 @@ def report(args, result, started, digested_at, samplers):
           f"{args.concurrency} connections)")
     print(f"request latency:      p50 {percentile(result.latencies, 50) * 1000:.1f} ms, p99 {percentile(result.latencies, 99) * 1000:.1f} ms")
     if digested_at:
+        what = "worker alone, from a full stream" if args.worker_after_accept else "accepted → grouped, while accepting"
         print(f"digested end to end:  {args.events / (digested_at - started):,.0f} events/s  "
-              f"(accepted → grouped, all {args.events} in {digested_at - started:.1f} s)")
+              f"({what}: all {args.events} in {digested_at - started:.1f} s)")
     for name, s in zip(("web", "worker"), samplers, strict=True):
         avg = sum(s.cpu) / len(s.cpu) if s.cpu else 0
         print(f"{name:7s} CPU avg {avg:5.0f} %   RSS peak {max(s.rss, default=0) / 2**20:6.0f} MiB   "
