@@ -33,7 +33,7 @@ def _frame(module: str, function: str, lineno: int, in_app: bool = True) -> dict
         "context_line": f"        result = {function}(request, order_id=order_id, amount=amount)",
         "pre_context": [f"    # line {lineno - i}: handle {function}" for i in range(5, 0, -1)],
         "post_context": [f"    return result  # {i}" for i in range(5)],
-        "vars": {"order_id": "'ord-%d'" % lineno, "amount": str(lineno * 3), "request": "<WSGIRequest: POST '/checkout/'>",
+        "vars": {"order_id": f"'ord-{lineno}'", "amount": str(lineno * 3), "request": "<WSGIRequest: POST '/checkout/'>",
                  "self": "<shop.views.CheckoutView object at 0x7f3a2c1d9e50>"},
         "in_app": in_app,
     }
