@@ -154,9 +154,15 @@ def main():
             samplers.append(Sampler(worker.pid))
             samplers[-1].start()
             started = time.perf_counter()  # the digest clock starts with the worker
-        while digested(env, project_id) < args.events:
+        first_at = None
+        while (count := digested(env, project_id)) < args.events:
+            if first_at is None and count:
+                first_at, first_count = time.perf_counter(), count
             time.sleep(0.1)
         digested_at = time.perf_counter()
+        if first_at and digested_at > first_at:
+            print(f"steady digest rate:   {(args.events - first_count) / (digested_at - first_at):,.0f} events/s "
+                  f"(from the first committed batch, leaving out worker start-up)")
         for s in samplers:
             s.stopped.set()
         report(args, result, started, digested_at, samplers)
