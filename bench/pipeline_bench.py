@@ -102,7 +102,7 @@ def digested(env, project_id: int) -> int:
 
     if env["DATABASE_URL"].startswith("postgres"):
         with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            return conn.execute("SELECT COALESCE(SUM(event_count), 0) FROM triage_errorgroup WHERE project_id = %s", [project_id]).fetchone()[0]
+            return int(conn.execute("SELECT COALESCE(SUM(event_count), 0) FROM triage_errorgroup WHERE project_id = %s", [project_id]).fetchone()[0])
     raise SystemExit("the digest count needs PostgreSQL")
 
 
