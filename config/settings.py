@@ -138,7 +138,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only for `collectstatic` (e.g. to serve from a proxy): WhiteNoise serves from the finders.
+STATIC_ROOT = env_str("STATIC_ROOT") or None
 # plotly.js ships inside the plotly package: serve that copy, never a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 # Serve straight from the static folders (and the plotly package), so no collectstatic step is

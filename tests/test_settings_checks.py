@@ -40,4 +40,4 @@ def test_production_defaults_are_safe():
 
 def test_system_check_reports_bad_tunables(settings):
     settings.SWITCHYARD = {**settings.SWITCHYARD, "BATCH_SIZE": 0}
-    assert [e.id for e in settings_check(None)] == ["triage.E002"]
+    assert "triage.E002" in [e.id for e in settings_check(None)]
