@@ -40,9 +40,9 @@ def _port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def configure() -> tuple[int, str]:
+def configure(port: int | None = None) -> tuple[int, str]:
     LOCAL.mkdir(parents=True, exist_ok=True)
-    port = _port(int(os.environ.get("PORT", "8000")))
+    port = port or _port(int(os.environ.get("PORT", "8000")))
     url = f"http://127.0.0.1:{port}"
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("SECRET_KEY", _secret("secret-key"))
@@ -51,8 +51,22 @@ def configure() -> tuple[int, str]:
     return port, url
 
 
+def manage(argv: list[str]) -> None:
+    """`python -m config.local manage <command>`: a management command in local mode, with the
+    running instance's URL (so printed DSNs point at it) and its embedded Redis."""
+    url_file = LOCAL / "url"
+    port = int(url_file.read_text().rsplit(":", 1)[1]) if url_file.exists() else 8000
+    configure(port)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["manage.py", *argv])
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["manage"]:
+        return manage(sys.argv[2:])
     port, url = configure()
+    (LOCAL / "url").write_text(url)
     import django
 
     django.setup()  # starts the embedded Redis when REDIS_URL is unset, and keeps it for our lifetime
@@ -65,6 +79,7 @@ def main() -> None:
     password = _secret("admin-password", 12)
     call_command("seed_demo", password=password, base_url=url)
     children = start_children(port, url)
+    time.sleep(3)  # let the children's start-up output pass, so the banner is the last thing shown
     print_banner(url, password)
     wait(children)
 
@@ -74,7 +89,7 @@ def start_children(port: int, url: str) -> list[subprocess.Popen]:
     commands = [
         [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--no-access-log", "--log-level", "warning"],
-        [python, "-m", "celery", "-A", "config", "worker", "-B", "--pool=threads", "--concurrency=2",
+        [python, "-m", "celery", "-A", "config", "--quiet", "worker", "-B", "--pool=threads", "--concurrency=2",
          "--schedule", str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", "-n", "local@%h"],
     ]
     demo = ROOT / "bench" / "demo_app.py"
@@ -92,6 +107,7 @@ def print_banner(url: str, password: str) -> None:
         f"\n  Switchyard is running at {url}/\n"
         f"  Log in as admin / {password}\n"
         f"  Demo project DSN: {dsn}\n"
+        f"  Management commands: .venv/bin/python -m config.local manage <command>\n"
         f"  Stop with Ctrl-C.\n",
         flush=True,
     )
