@@ -33,6 +33,16 @@ class Project(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from triage.fingerprint import parse_rules
+
+        try:
+            parse_rules(self.grouping_rules)
+        except ValueError as exc:
+            raise ValidationError({"grouping_rules": str(exc)}) from None
+
 
 class ProjectKeyQuerySet(models.QuerySet):
     def active(self):

@@ -10,11 +10,6 @@ from triage.projects import add_key, revoke_key
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fake():
-    return fakeredis.FakeAsyncRedis(), fakeredis.FakeRedis
-
-
 def lookup(cache, client, key, now):
     return async_to_sync(cache.project_for)(client, key, now)
 
