@@ -68,7 +68,7 @@ def prepare_database(args) -> tuple[int, str, dict]:
 
 def start_web(env, args):
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                             "--port", str(args.port), "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+                             "--port", str(args.port), "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"], cwd=ROOT, env=env)
 
 
 def start_worker(env):

@@ -8,6 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 
-from triage.ingest_app import IngestApp  # noqa: E402  (needs settings configured first)
+from flags.asgi import OfrepApp  # noqa: E402  (both need settings configured first)
+from triage.ingest_app import IngestApp  # noqa: E402
 
-application = IngestApp(fallback=django_application)
+# The two hot paths answer before Django: SDK ingest, and OFREP flag evaluation (Django's
+# thread hand-offs through the middleware cost 3–4 ms of CPU a request: bench/ofrep_bench.py).
+application = OfrepApp(IngestApp(fallback=django_application))

@@ -88,7 +88,7 @@ def start_children(port: int, url: str) -> list[subprocess.Popen]:
     python = sys.executable
     commands = [
         [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
+         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"],
         [python, "-m", "celery", "-A", "config", "--quiet", "worker", "-B", "--pool=threads", "--concurrency=2",
          "--schedule", str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", "-n", "local@%h"],
     ]

@@ -115,6 +115,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "roll-up-minute-counts": {"task": "triage.tasks.roll_up_counts", "schedule": 30.0},
     "prune-events": {"task": "triage.tasks.prune_events", "schedule": 300.0},
+    "flags-record-last-evaluated": {"task": "flags.tasks.record_last_evaluated", "schedule": 60.0},
 }
 
 # --- Auth and security ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from django.conf import settings
 
 from tests.factories import make_project, make_user
 
+pytest_plugins = ["flags.testing"]  # the flag_override fixture, for any test
+
 
 @pytest.fixture
 def alice(db):

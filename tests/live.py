@@ -82,7 +82,7 @@ class LiveServer(Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                "--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+                "--port", str(self.port), "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"]
         super().__init__(args, child_env(SWITCHYARD_BASE_URL=self.url, **env), "server")
         self._wait_ready()
 

@@ -1,0 +1,146 @@
+"""The compiled configuration of each (project, environment) in Redis, and its propagation.
+
+Hot path (`load`): one Redis GET of the environment's version; when it matches this
+process's memo the memo answers, otherwise one GET of the compiled configuration. The
+database is read only when Redis has no configuration (a flush, or a first start).
+
+Write path (`publish`): after a change commits, the environment is compiled from the
+database and written with a new random version (config and version in one MULTI), then a
+message goes out on the project's pub/sub channel for the server-sent-events stream. Compiles
+of one environment are serialised by a Redis lock, so the last writer always compiled after the
+last commit: a slow publisher can never overwrite a newer configuration with an older one.
+The version is random rather than a counter so a flushed Redis can never hand out a version a
+process already memoised for different content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django_redis import get_redis_connection
+
+from flags.compiler import compile_environment
+from flags.evaluation import prepare_flag
+
+log = logging.getLogger(__name__)
+
+RAW_PREFIX = "switchyard:flags"
+
+
+def config_key(project_id: int, environment: str) -> str:
+    return f"flags:config:{project_id}:{environment}"
+
+
+def version_key(project_id: int, environment: str) -> str:
+    return f"flags:version:{project_id}:{environment}"
+
+
+def channel(project_id: int) -> str:
+    return f"{RAW_PREFIX}:changes:{project_id}"
+
+
+def _lock_name(project_id: int, environment: str) -> str:
+    return f"{RAW_PREFIX}:lock:{project_id}:{environment}"
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    project_id: int
+    environment: str
+    version: str
+    modified: float  # epoch seconds of the change that produced it
+    flags: dict[str, dict]  # flag key → prepared flag configuration
+
+
+_memo: dict[tuple[int, str], EnvironmentConfig] = {}
+
+
+def load(project_id: int, environment: str) -> EnvironmentConfig:
+    """The current configuration; a change committed before this call is always visible."""
+    memo = _memo.get((project_id, environment))
+    try:
+        version = cache.get(version_key(project_id, environment))
+        if memo is not None and version is not None and memo.version == version:
+            return memo
+        stored = cache.get(config_key(project_id, environment)) if version is not None else None
+        if stored is None:
+            stored = _rebuild(project_id, environment, only_if_missing=True)
+    except Exception:
+        if memo is None:
+            raise
+        # Redis is unreachable: answering from the last configuration this process saw beats
+        # failing every evaluation; the next successful read replaces it.
+        log.warning("flag configuration for %s/%s served from memory: Redis failed", project_id, environment, exc_info=True)
+        return memo
+    config = _prepared(project_id, environment, stored)
+    _memo[(project_id, environment)] = config
+    return config
+
+
+def _prepared(project_id: int, environment: str, stored: dict) -> EnvironmentConfig:
+    flags = {key: _prepare_one(flag) for key, flag in stored["flags"].items()}
+    return EnvironmentConfig(project_id, environment, stored["version"], stored["modified"], flags)
+
+
+def _prepare_one(flag: dict) -> dict:
+    """A flag whose stored targeting no longer prepares (a condition removed from the code) is
+    marked broken: it answers an error, and the environment's other flags keep working."""
+    try:
+        return prepare_flag(flag)
+    except Exception:
+        log.exception("flag %r has an invalid configuration (manage.py check --database default)", flag.get("key"))
+        return {**flag, "_broken": True, "_rules": (), "_allow": frozenset(), "_deny": frozenset(), "_targeted": True}
+
+
+def _rebuild(project_id: int, environment: str, only_if_missing: bool = False) -> dict:
+    # Poll the lock every 2 ms: redis-py's default of 100 ms would add up to 100 ms to a kill
+    # that waits behind another publish of the same environment.
+    lock = get_redis_connection("default").lock(
+        _lock_name(project_id, environment), timeout=10, blocking_timeout=10, sleep=0.002
+    )
+    with lock:
+        if only_if_missing:
+            stored = cache.get(config_key(project_id, environment))
+            if stored is not None:  # rebuilt meanwhile, or only the version key was evicted
+                cache.set(version_key(project_id, environment), stored["version"], timeout=None)
+                return stored
+        stored = compile_environment(project_id, environment)
+        stored["version"] = secrets.token_hex(8)
+        stored["modified"] = time.time()
+        cache.set_many(
+            {config_key(project_id, environment): stored, version_key(project_id, environment): stored["version"]},
+            timeout=None,
+        )
+    return stored
+
+
+def publish(project_id: int, environments, event: dict) -> None:
+    """Recompiles the environments and announces the change. Call after commit.
+
+    Never raises: the change is committed, and a publish that failed (Redis down) is repaired
+    by the next change of the environment or by `manage.py publish_flags`.
+    """
+    try:
+        redis = get_redis_connection("default")
+        for environment in sorted(set(environments)):
+            stored = _rebuild(project_id, environment)
+            message = {
+                "type": "refetchEvaluation",
+                "etag": stored["version"],
+                "lastModified": int(stored["modified"]),
+                "environment": environment,
+                **event,
+            }
+            redis.publish(channel(project_id), json.dumps(message))
+    except Exception:
+        log.exception("could not publish flag change %s for project %s", event, project_id)
+
+
+def forget_memo() -> None:
+    """Drops this process's memo (tests, and after `publish_flags`)."""
+    _memo.clear()

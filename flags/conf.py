@@ -1,0 +1,37 @@
+"""Flags tunables: defaults here, overridable through settings.SWITCHYARD["FLAGS_<NAME>"].
+
+One place for product numbers, like triage's SWITCHYARD dict; tests change them with the
+`tunables` fixture (tunables["FLAGS_UNEVALUATED_DAYS"] = 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Expected lifetime per kind, after which a flag is listed as stale (None: never). Unleash's
+    # defaults for release and experiment; ops toggles that should stay are marked permanent.
+    "LIFETIME_DAYS": {"release": 40, "experiment": 40, "ops": 7, "permission": None},
+    # "Serves one variant to everyone" for this long makes a flag stale.
+    "STATIC_DAYS": 7,
+    # No evaluation for this long (and older than this) makes a flag stale.
+    "UNEVALUATED_DAYS": 14,
+    # Environments every project offers, before any SDK key or flag state names another.
+    "ENVIRONMENTS": ["production", "staging", "development"],
+    # Per-process memo of SDK keys: a revoked key is refused everywhere within this many seconds.
+    "KEY_CACHE_SECONDS": 1.0,
+    # Exposure counters per (environment, minute) live this long in Redis.
+    "EXPOSURE_TTL_SECONDS": 2 * 24 * 3600,
+    # OFREP misses (flag keys apps evaluate that Switchyard does not know) are kept this long.
+    "MISS_TTL_SECONDS": 14 * 24 * 3600,
+    # Server-sent events: a comment line this often keeps proxies from closing an idle stream.
+    "SSE_KEEPALIVE_SECONDS": 15,
+    # Lifetime of the signed event-stream URL handed out in bulk responses.
+    "SSE_URL_MAX_AGE_SECONDS": 3600,
+}
+
+
+def get(name: str) -> Any:
+    return getattr(settings, "SWITCHYARD", {}).get(f"FLAGS_{name}", DEFAULTS[name])

@@ -1,0 +1,143 @@
+"""Exposure counts: every evaluation, per flag, variant, environment and minute, in Redis.
+
+These are the denominators for error rates per flag cohort: errors of users who got variant
+"on" divided by evaluations that answered "on". One hash per (project, environment, minute),
+field `<flag key>|<variant>` (neither may contain `|`), so an OFREP answer of 50 flags is one
+round trip: a Lua script doing 50 HINCRBY, one EXPIRE, and an HSET of "last evaluated" times
+at most once a minute per flag and process. OFREP misses (keys apps evaluate that we do not
+know) are counted too, for the stale-flags page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from flags import conf
+from flags.cache import RAW_PREFIX
+
+SEPARATOR = "|"
+_marked: dict[tuple[int, str], int] = {}  # (project, flag key) → minute last written by this process
+
+
+def minute_of(epoch_seconds: float) -> int:
+    return int(epoch_seconds) // 60 * 60
+
+
+def exposure_key(project_id: int, environment: str, minute: int) -> str:
+    return f"{RAW_PREFIX}:exposures:{project_id}:{environment}:{minute}"
+
+
+def evaluated_key(project_id: int) -> str:
+    return f"{RAW_PREFIX}:evaluated:{project_id}"
+
+
+def misses_key(project_id: int) -> str:
+    return f"{RAW_PREFIX}:misses:{project_id}"
+
+
+def missed_at_key(project_id: int) -> str:
+    return f"{RAW_PREFIX}:missed-at:{project_id}"
+
+
+# One command instead of 2 per flag: with redis-py, packing and parsing 50 HINCRBY replies
+# cost ~1 ms of CPU per bulk answer (profiled); the script costs one round trip and ~0.1 ms.
+# KEYS: exposures hash, last-evaluated hash. ARGV: ttl, now, n, n `key|variant` fields, then
+# the flag keys whose last-evaluated time to set.
+_COUNT_SCRIPT = """
+local n = tonumber(ARGV[3])
+for i = 4, 3 + n do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+if n > 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+for i = 4 + n, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], ARGV[2]) end
+return n
+"""
+_script = None
+
+
+def _count_script(redis):
+    global _script
+    if _script is None:
+        _script = redis.register_script(_COUNT_SCRIPT)  # runs by EVALSHA on whichever client is passed
+    return _script
+
+
+def record_evaluations(
+    redis, project_id: int, environment: str, results: Iterable[tuple[str, str]], now: float, misses: Iterable[str] = ()
+) -> None:
+    """Counts (flag key, variant) evaluations and flag-not-found keys, each in one round trip."""
+    results, misses = list(results), list(misses)
+    if results:
+        minute = minute_of(now)
+        unmarked = sorted({flag_key for flag_key, _ in results if _marked.get((project_id, flag_key)) != minute})
+        fields = [f"{flag_key}{SEPARATOR}{variant}" for flag_key, variant in results]
+        _count_script(redis)(
+            keys=[exposure_key(project_id, environment, minute), evaluated_key(project_id)],
+            args=[conf.get("EXPOSURE_TTL_SECONDS"), int(now), len(fields), *fields, *unmarked],
+            client=redis,
+        )
+        if len(_marked) > 100_000:
+            _marked.clear()
+        _marked.update({(project_id, flag_key): minute for flag_key in unmarked})
+    if misses:
+        ttl = conf.get("MISS_TTL_SECONDS")
+        pipe = redis.pipeline(transaction=False)
+        for flag_key in misses:
+            pipe.hincrby(misses_key(project_id), flag_key, 1)
+        pipe.hset(missed_at_key(project_id), mapping={flag_key: int(now) for flag_key in misses})
+        pipe.expire(misses_key(project_id), ttl)
+        pipe.expire(missed_at_key(project_id), ttl)
+        pipe.execute()
+
+
+def exposure_counts(redis, project_id: int, flag_key: str, environment: str, minutes: list[int]) -> dict[int, dict[str, int]]:
+    """{minute: {variant: evaluations}} for the given minutes (epoch seconds, multiples of 60).
+
+    Every requested minute is in the answer, with {} when nothing was evaluated; minutes older
+    than EXPOSURE_TTL_SECONDS have expired and read as {}.
+    """
+    pipe = redis.pipeline(transaction=False)
+    for minute in minutes:
+        pipe.hgetall(exposure_key(project_id, environment, minute))
+    prefix = f"{flag_key}{SEPARATOR}"
+    counts: dict[int, dict[str, int]] = {}
+    for minute, reply in zip(minutes, pipe.execute(), strict=True):
+        row = {}
+        for field, count in reply.items():
+            field = field.decode() if isinstance(field, bytes) else field
+            if field.startswith(prefix):
+                row[field[len(prefix):]] = int(count)
+        counts[minute] = row
+    return counts
+
+
+def last_evaluated(redis, project_id: int) -> dict[str, dt.datetime]:
+    """When each flag of the project was last evaluated, as far as Redis remembers."""
+    return {
+        _text(key): dt.datetime.fromtimestamp(int(seconds), tz=dt.UTC)
+        for key, seconds in redis.hgetall(evaluated_key(project_id)).items()
+    }
+
+
+def missed_keys(redis, project_id: int) -> dict[str, tuple[int, dt.datetime]]:
+    """{flag key: (OFREP misses, last miss)} for keys apps asked for that the project lacks."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.hgetall(misses_key(project_id))
+    pipe.hgetall(missed_at_key(project_id))
+    counts, seen = pipe.execute()
+    seen = {_text(k): int(v) for k, v in seen.items()}
+    return {
+        _text(key): (int(count), dt.datetime.fromtimestamp(seen.get(_text(key), 0), tz=dt.UTC))
+        for key, count in counts.items()
+    }
+
+
+def forget_misses(redis, project_id: int, flag_key: str) -> None:
+    """Called when a flag is created: its earlier misses are no longer news."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.hdel(misses_key(project_id), flag_key)
+    pipe.hdel(missed_at_key(project_id), flag_key)
+    pipe.execute()
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,136 @@
+"""SDK keys: the bearer keys OFREP clients send, one project and environment each.
+
+Only a key's SHA-256 is stored. Lookups on the OFREP hot path go through three levels, like the
+DSN keys of ingest (triage.keys): a per-process dict that lives KEY_CACHE_SECONDS (so a revoked
+key is refused everywhere within a second), a Redis hash shared by all processes (written on
+commit of every create and revoke), and the database when Redis has no entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django_redis import get_redis_connection
+
+from flags import audit, conf
+from flags.cache import RAW_PREFIX
+from flags.models import SdkKey, SdkKeyKind
+from flags.validation import InvalidChange, validate_environment
+
+log = logging.getLogger(__name__)
+
+PREFIXES = {SdkKeyKind.SERVER: "sysrv_", SdkKeyKind.CLIENT: "sycli_"}
+KEYS_HASH = f"{RAW_PREFIX}:sdk-keys"
+UNKNOWN = b"0"  # cached for keys the database does not know, so a flood of bad keys skips the DB
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    key_id: int
+    project_id: int
+    environment: str
+    kind: str
+
+    def encode(self) -> str:
+        return f"{self.key_id}:{self.project_id}:{self.kind}:{self.environment}"
+
+    @classmethod
+    def decode(cls, raw: bytes) -> KeyInfo | None:
+        if raw == UNKNOWN:
+            return None
+        key_id, project_id, kind, environment = raw.decode().split(":", 3)
+        return cls(int(key_id), int(project_id), environment, kind)
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def new_plaintext(kind: str) -> str:
+    return PREFIXES[kind] + secrets.token_urlsafe(32)
+
+
+def create_sdk_key(project, environment: str, *, kind: str = SdkKeyKind.SERVER, label: str = "", actor=None,
+                   source: str, plaintext: str | None = None) -> tuple[SdkKey, str]:
+    """Creates a key and returns it with its plaintext, which is never stored or shown again.
+
+    `plaintext` is for the demo key only (flags.demo), which is derived rather than random.
+    """
+    validate_environment(environment)
+    if kind not in PREFIXES:
+        raise InvalidChange(f"unknown key kind {kind!r} (server or client)")
+    plaintext = plaintext or new_plaintext(kind)
+    with transaction.atomic():
+        key = SdkKey.objects.create(project=project, environment=environment, kind=kind, label=label[:100],
+                                    key_hash=hash_key(plaintext), prefix=plaintext[:12], created_by=actor)
+        audit.record(project=project, flag=None, action="sdk_key_created", source=source, actor=actor,
+                     environment=environment, after=_snapshot(key))
+        transaction.on_commit(partial(_publish, key))
+    return key, plaintext
+
+
+def revoke_sdk_key(key: SdkKey, *, actor, source: str, now=None) -> SdkKey:
+    """Idempotent: revoking a revoked key changes nothing and writes no audit row."""
+    with transaction.atomic():
+        key = SdkKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is None:
+            before = _snapshot(key)
+            key.revoked_at = now or timezone.now()
+            key.save(update_fields=["revoked_at"])
+            audit.record(project=key.project, flag=None, action="sdk_key_revoked", source=source, actor=actor,
+                         environment=key.environment, before=before, after=_snapshot(key))
+            transaction.on_commit(partial(_publish, key))
+    return key
+
+
+def _snapshot(key: SdkKey) -> dict:
+    return {"id": key.id, "prefix": key.prefix, "kind": key.kind, "label": key.label, "revoked": not key.is_active}
+
+
+def _publish(key: SdkKey) -> None:
+    info = KeyInfo(key.id, key.project_id, key.environment, key.kind).encode() if key.is_active else UNKNOWN
+    try:
+        get_redis_connection("default").hset(KEYS_HASH, key.key_hash, info)
+    except Exception:
+        # Lookups fall back to the database on a miss, and per-process memos expire in a second;
+        # a revoked key stays cached as valid in Redis until the next publish, so say so loudly.
+        log.exception("could not publish SDK key %s to Redis", key.prefix)
+
+
+_local: dict[str, tuple[KeyInfo | None, float]] = {}
+
+
+def key_info(plaintext: str, redis=None, now: float | None = None) -> KeyInfo | None:
+    """The project, environment and kind of an active key; None for unknown or revoked keys."""
+    digest = hash_key(plaintext)
+    now = time.monotonic() if now is None else now
+    hit = _local.get(digest)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    redis = redis or get_redis_connection("default")
+    raw = redis.hget(KEYS_HASH, digest)
+    if raw is None:
+        info = _info_from_db(digest)
+        redis.hset(KEYS_HASH, digest, info.encode() if info else UNKNOWN)
+    else:
+        info = KeyInfo.decode(raw)
+    if len(_local) > 100_000:
+        _local.clear()  # bounded: random keys from a scanner must not grow memory
+    _local[digest] = (info, now + conf.get("KEY_CACHE_SECONDS"))
+    return info
+
+
+def _info_from_db(digest: str) -> KeyInfo | None:
+    row = SdkKey.objects.active().filter(key_hash=digest).values_list("id", "project_id", "environment", "kind").first()
+    return KeyInfo(row[0], row[1], row[2], row[3]) if row else None
+
+
+def forget_local() -> None:
+    _local.clear()

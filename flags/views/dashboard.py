@@ -1,0 +1,112 @@
+"""Dashboard pages for flags: the list, a flag's page, and its state changes (POST + CSRF)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_redis import get_redis_connection
+
+from flags import audit, changes, stale
+from flags.access import flag_for_user, project_for_user, require_perm
+from flags.environments import project_environments
+from flags.forms import FlagCreateForm, StateForm, SwitchForm, TriggerForm
+from flags.validation import InvalidChange, message
+
+
+def _to_detail(flag):
+    return redirect("flags:flag_detail", project_id=flag.project_id, key=flag.key)
+
+
+@login_required
+def flag_list(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    redis = get_redis_connection("default")
+    evaluated = stale.latest_evaluations(redis, project)
+    stale_keys = {s.flag.key for s in stale.stale_flags(project, redis, timezone.now())}
+    flags = project.flags.select_related("owner").prefetch_related("environments")
+    context = {
+        "project": project, "environments": project_environments(project.id), "stale_keys": stale_keys,
+        "rows": [(flag, {s.environment: s for s in flag.environments.all()}, evaluated.get(flag.key)) for flag in flags],
+        "form": FlagCreateForm(project=project, initial={"owner": request.user.pk}),
+    }
+    return render(request, "flags/flag_list.html", context)
+
+
+@login_required
+@require_POST
+def flag_create(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    require_perm(request.user, "flags.add_flag")
+    form = FlagCreateForm(request.POST, project=project)
+    try:
+        if not form.is_valid():
+            raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+        flag = changes.create_flag(project, actor=request.user, source="dashboard", **form.create_kwargs())
+    except InvalidChange as exc:
+        messages.error(request, f"Could not create the flag: {message(exc)}")
+        return redirect("flags:flag_list", project_id=project.id)
+    messages.success(request, f"Created {flag.key}. It is off everywhere until you enable it.")
+    return _to_detail(flag)
+
+
+@login_required
+def flag_detail(request, project_id: int, key: str):
+    flag = flag_for_user(request.user, project_id, key)
+    states = list(flag.environments.all())
+    context = {
+        "project": flag.project, "flag": flag, "states": [(s, StateForm.for_state(s)) for s in states],
+        "environments": project_environments(flag.project_id), "switch_form": SwitchForm(),
+        "triggers": flag.triggers.active(), "trigger_form": TriggerForm(),
+        "history": audit.changes_for(flag.project, flag.key)[:100],
+    }
+    return render(request, "flags/flag_detail.html", context)
+
+
+def _switch(request, project_id: int, key: str, turn, verb: str):
+    flag = flag_for_user(request.user, project_id, key)
+    require_perm(request.user, "flags.change_flag")
+    form = SwitchForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidChange(f"a reason is required to {verb} a flag")
+        data = form.cleaned_data
+        change = turn(flag, data["environment"], actor=request.user, reason=data["reason"], source="dashboard")
+    except InvalidChange as exc:
+        messages.error(request, message(exc))
+        return _to_detail(flag)
+    env = form.cleaned_data["environment"]
+    messages.success(request, f"{flag.key} is now {verb}d in {env}." if change else f"{flag.key} was already {verb}d in {env}.")
+    return _to_detail(flag)
+
+
+@login_required
+@require_POST
+def flag_disable(request, project_id: int, key: str):
+    return _switch(request, project_id, key, changes.disable_flag, "disable")
+
+
+@login_required
+@require_POST
+def flag_enable(request, project_id: int, key: str):
+    return _switch(request, project_id, key, changes.enable_flag, "enable")
+
+
+@login_required
+@require_POST
+def environment_update(request, project_id: int, key: str):
+    flag = flag_for_user(request.user, project_id, key)
+    require_perm(request.user, "flags.change_flag")
+    form = StateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+        change = changes.update_environment(flag, form.cleaned_data["environment"], form.state(), actor=request.user,
+                                            source="dashboard", reason=form.cleaned_data["reason"])
+    except InvalidChange as exc:
+        messages.error(request, f"Not saved: {message(exc)}")
+        return _to_detail(flag)
+    messages.success(request, "Saved: apps see it on their next evaluation." if change else "Nothing changed.")
+    return _to_detail(flag)

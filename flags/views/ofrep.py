@@ -1,0 +1,70 @@
+"""OFREP endpoints as Django views: single and bulk evaluation (flags.answers does the work),
+the change stream, and a JSON 404 for any other path under /ofrep/."""
+
+from __future__ import annotations
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from flags import events, ofrep
+from flags.answers import Answer, answer, error_answer
+from flags.ofrep import GENERAL, OfrepError
+from flags.sdk_keys import key_info
+
+
+def to_response(result: Answer) -> HttpResponse:
+    response = HttpResponse(result.body, status=result.status)
+    if "Content-Type" not in result.headers:
+        del response["Content-Type"]
+    for name, value in result.headers.items():
+        response[name] = value
+    # A 404 for an unknown flag or a 400 for a missing targeting key is an answer, not an
+    # incident: an app asking 1,000 times a second must not write 1,000 log lines a second.
+    response._has_been_logged = True
+    return response
+
+
+def _answer(request, key: str | None) -> HttpResponse:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return to_response(error_answer(OfrepError(400, ofrep.PARSE_ERROR, "the body is too large", key)))
+    return to_response(answer(request.method, key, request.headers, body))
+
+
+@csrf_exempt  # SDK keys, not cookies
+def evaluate_flag(request, key: str):
+    return _answer(request, key)
+
+
+@csrf_exempt
+def evaluate_flags(request):
+    return _answer(request, None)
+
+
+@csrf_exempt
+def not_found(request, rest: str = ""):
+    """Any other path under /ofrep/: JSON, never Django's HTML 404."""
+    return to_response(error_answer(OfrepError(404, GENERAL, f"no OFREP endpoint at /ofrep/{rest}")))
+
+
+async def change_stream(request):
+    """GET: text/event-stream of the environment's changes (see flags.events)."""
+    if request.method == "OPTIONS":
+        return to_response(answer("OPTIONS", None, {}, b""))
+    if request.method != "GET":
+        return to_response(error_answer(OfrepError(405, GENERAL, "use GET")))
+    target = events.read_stream_token(request.GET.get("token", ""))
+    if target is None:
+        plaintext = ofrep.bearer_key(request.headers.get("Authorization", ""), request.headers.get("X-API-Key", ""))
+        info = await sync_to_async(key_info)(plaintext) if plaintext else None
+        target = (info.project_id, info.environment, info.kind) if info else None
+    if target is None:
+        return to_response(error_answer(OfrepError(401, GENERAL, "a valid SDK key or stream token is required")))
+    response = StreamingHttpResponse(events.change_events(target[0], target[1]), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

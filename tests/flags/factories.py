@@ -1,0 +1,43 @@
+"""Plain factory functions for flags tests (tests/factories.py covers projects and users)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from flags import changes, sdk_keys
+from flags.compiler import compile_flag
+from flags.models import Flag, FlagEnvironment
+
+
+def make_flag(project, key: str = "new-checkout", owner=None, environments: dict | None = None, **fields) -> Flag:
+    """A flag created through flags.changes (so with its audit row), enabled in production at
+    100 % unless `environments` says otherwise."""
+    owner = owner or project.members.order_by("id").first()
+    if environments is None:
+        environments = {"production": {"enabled": True}}
+    return changes.create_flag(project, key=key, owner=owner, actor=owner, source="command",
+                               environments=environments, **fields)
+
+
+def make_sdk_key(project, environment: str = "production", kind: str = "server") -> str:
+    return sdk_keys.create_sdk_key(project, environment, kind=kind, source="command")[1]
+
+
+def flag_config(key: str = "f", **state) -> dict:
+    """A compiled flag configuration for evaluation unit tests, without the database."""
+    variants = state.pop("variants", {"on": True, "off": False})
+    off = state.pop("off_variant", "off")
+    flag = Flag(key=key, name=key, kind=state.pop("kind", "release"), variants=variants, off_variant=off,
+                value_type=state.pop("value_type", "boolean"), client_side=state.pop("client_side", False))
+    flag.owner = get_user_model()(username="alice")
+    env = FlagEnvironment(environment="production", enabled=state.pop("enabled", True),
+                          default_variant=state.pop("default_variant", "on"), **state)
+    return compile_flag(flag, env, "production")
+
+
+def grant(user, *codenames: str) -> None:
+    """Gives a user flags permissions by codename (change_flag, add_flag, add_trigger, …)."""
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="flags", codename__in=codenames))
+    for cache_name in ("_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache_name, None)
