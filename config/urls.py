@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from triage.urls import api_urlpatterns
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="triage:project_list", permanent=False), name="home"),
+    path("", RedirectView.as_view(pattern_name="triage:group_list", permanent=False, query_string=True), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import wraps
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from triage import actions
 from triage.models import ErrorEvent, ErrorGroup
 from triage.projects import projects_for, user_for_token
-from triage.queries import GroupFilters, groups_for_project
+from triage.queries import GroupFilters, groups_for_project, with_breakdowns
 
 PAGE_SIZE = 100
 
@@ -74,6 +77,58 @@ def group_events(request, group_id: int):
     if page is None:
         return error(400, "page out of range")
     return JsonResponse({"results": [event_json(e) for e in page], "page": page.number, "pages": page.paginator.num_pages})
+
+
+@token_required
+@require_http_methods(["PUT", "POST"])
+def group_update(request, group_id: int):
+    """Triage a group like the dashboard does: {"status": "resolved" | "resolved_in_next_release" |
+    "ignored" | "unresolved", "ignore_count": n, "ignore_until": ISO time, "assignee": username | null}."""
+    group = ErrorGroup.objects.select_related("project").filter(id=group_id, project__in=projects_for(request.user)).first()
+    if group is None:
+        return error(404, "no such group")
+    if not request.user.has_perm("triage.change_errorgroup"):
+        return error(403, "needs the triage.change_errorgroup permission")
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        apply_update(group, body, request.user, timezone.now())
+    except ValueError as exc:
+        return error(400, str(exc))
+    return JsonResponse(group_json(with_breakdowns(ErrorGroup.objects.filter(id=group.id)).get()))
+
+
+def apply_update(group: ErrorGroup, body: dict, user, now: dt.datetime) -> None:
+    """Calls the triage.actions function for each change the body asks for. Everything is checked
+    before anything changes: ValueError for a malformed body leaves the group as it was."""
+    status = body.get("status")
+    if status not in (None, "resolved", "resolved_in_next_release", "ignored", "unresolved"):
+        raise ValueError("status must be resolved, resolved_in_next_release, ignored or unresolved")
+    count, until = body.get("ignore_count"), body.get("ignore_until")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+        raise ValueError("ignore_count must be a number of events, 1 or more")
+    until = dt.datetime.fromisoformat(str(until)) if until else None
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=dt.UTC)
+    if status == "ignored" and until is not None and until <= now:
+        raise ValueError("ignore_until must be in the future")
+    name = body.get("assignee")
+    assignee = group.project.members.filter(username=name).first() if name else None
+    if name and assignee is None:
+        raise ValueError(f"{name} is not a member of this project")
+    if status == "resolved_in_next_release" and actions.latest_release(group.project_id, now) is None:
+        raise ValueError("this project has sent no release yet: resolve it instead")
+    changes = {
+        "resolved": lambda: actions.resolve(group, actor=user, now=now),
+        "resolved_in_next_release": lambda: actions.resolve_in_next_release(group, actor=user, now=now),
+        "ignored": lambda: actions.ignore(group, actor=user, now=now, more_events=count, until=until),
+        "unresolved": lambda: actions.reopen(group, actor=user, now=now),
+    }
+    if status is not None:
+        changes[status]()
+    if "assignee" in body:
+        actions.assign(group, assignee, actor=user, now=now)
 
 
 def group_json(group: ErrorGroup) -> dict:

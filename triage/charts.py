@@ -41,10 +41,14 @@ def range_start(now: dt.datetime, step: int, buckets: int) -> int:
 
 
 def spike_figure(counts: Sequence[int], start: int, step: int, markers: Sequence[Marker] = ()) -> dict:
-    """A bar chart of counts per bucket, with a dashed vertical line and a label per marker."""
+    """A bar chart of counts per bucket, with a dashed vertical line and a label per marker.
+
+    Markers of one kind in the same bucket share a line and a label naming the latest of them
+    ("new-checkout disabled +1": the state it was left in), whose hover text lists them all.
+    """
     times = [_iso(start + step * i) for i in range(len(counts))]
     end = start + step * len(counts)
-    shown = [m for m in markers if start <= m.at.timestamp() < end]
+    clusters = _clusters([m for m in markers if start <= m.at.timestamp() < end], start, step)
     unit = "minute" if step == 60 else "hour" if step == 3600 else f"{step // 60} minutes"
     return {
         "data": [
@@ -52,6 +56,9 @@ def spike_figure(counts: Sequence[int], start: int, step: int, markers: Sequence
                 "type": "bar",
                 "x": times,
                 "y": list(counts),
+                # Each bar spans its bucket, so a marker lands where it happened inside the bucket.
+                "xperiod": step * 1000,
+                "xperiodalignment": "start",
                 "marker": {"color": BAR_COLOR},
                 "name": "events",
                 "hovertemplate": f"%{{y}} events in the {unit} from %{{x}}<extra></extra>",
@@ -62,14 +69,21 @@ def spike_figure(counts: Sequence[int], start: int, step: int, markers: Sequence
             "height": 260,
             "bargap": 0.1,
             "showlegend": False,
-            "xaxis": {"type": "date", "range": [_iso(start - step / 2), _iso(end - step / 2)]},
+            "xaxis": {"type": "date", "range": [_iso(start), _iso(end)]},
             "yaxis": {"rangemode": "tozero", "fixedrange": True},
-            "shapes": [_line(m) for m in shown],
-            "annotations": [_label(m, i) for i, m in enumerate(shown)],
+            "shapes": [_line(group[-1]) for group in clusters],
+            "annotations": [_label(group, i, (group[-1].at.timestamp() - start) / (end - start)) for i, group in enumerate(clusters)],
             "plot_bgcolor": "#fff",
             "paper_bgcolor": "#fff",
         },
     }
+
+
+def _clusters(markers: Sequence[Marker], start: int, step: int) -> list[list[Marker]]:
+    groups: dict[tuple[int, str], list[Marker]] = {}
+    for marker in sorted(markers, key=lambda m: m.at):
+        groups.setdefault((int(marker.at.timestamp() - start) // step, marker.kind), []).append(marker)
+    return list(groups.values())
 
 
 def _iso(epoch: float) -> str:
@@ -85,12 +99,15 @@ def _line(marker: Marker) -> dict:
     }
 
 
-def _label(marker: Marker, index: int) -> dict:
+def _label(group: list[Marker], index: int, position: float) -> dict:
+    """A label beside its line: on the left of lines in the right quarter, so it stays on the chart."""
+    latest = group[-1]
+    text = latest.label + (f" +{len(group) - 1}" if len(group) > 1 else "")
     return {
-        "x": _iso(marker.at.timestamp()), "xref": "x", "yref": "paper", "y": 1.0 - 0.12 * (index % 3),
-        "text": html.escape(marker.label), "hovertext": html.escape(marker.detail or marker.label),
-        "showarrow": False, "xanchor": "left", "yanchor": "top",
-        "font": {"size": 10, "color": MARKER_COLORS.get(marker.kind, "#555")},
+        "x": _iso(latest.at.timestamp()), "xref": "x", "yref": "paper", "y": 1.0 - 0.11 * (index % 4),
+        "text": html.escape(text), "hovertext": "<br>".join(html.escape(m.detail or m.label) for m in group),
+        "showarrow": False, "xanchor": "right" if position > 0.75 else "left", "yanchor": "top",
+        "font": {"size": 10, "color": MARKER_COLORS.get(latest.kind, "#555")},
         "bgcolor": "rgba(255,255,255,0.85)",
     }
 

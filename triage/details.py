@@ -6,10 +6,12 @@ Each function takes the groups it describes and `now`, and costs a fixed number 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Sum
 
 from triage import charts, flagstate, spikes, stats
@@ -37,7 +39,8 @@ class GroupRow:
 def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetime, scores: dict[int, float]) -> list[GroupRow]:
     """The list's rows: sparkline over the window, spike score and the most associated flags."""
     step, buckets = SPARKLINES[window]
-    series = stats.bucket_counts(redis, [g.id for g in groups], charts.range_start(now, step, buckets), step, buckets, now)
+    start, ids = charts.range_start(now, step, buckets), [g.id for g in groups]
+    series = stats.bucket_counts(redis, ids, start, step, buckets, now, db=_stored_buckets(ids, start, step, buckets, now))
     baselines = project_baselines({g.project_id for g in groups})
     rows = []
     for g in groups:
@@ -47,11 +50,31 @@ def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetim
     return rows
 
 
+def _stored_buckets(group_ids: list[int], start: int, step: int, buckets: int, now: dt.datetime) -> dict:
+    """The database part of the sparklines, kept a minute per group: summing a busy group's minute
+    rows over 30 days takes tens of ms, and the live part comes fresh from Redis anyway."""
+    keys = {f"triage:spark:{g}:{start}:{step}:{buckets}:{stats.minute_of(now)}": g for g in group_ids}
+    per_group = {keys[key]: counts for key, counts in cache.get_many(list(keys)).items()}
+    missing = [g for g in group_ids if g not in per_group]
+    if missing:
+        fresh: dict[int, dict[int, int]] = {g: {} for g in missing}
+        for (group_id, index), count in stats.db_buckets(missing, start, step, buckets).items():
+            fresh[group_id][index] = count
+        cache.set_many({key: fresh[g] for key, g in keys.items() if g in fresh}, 90)
+        per_group.update(fresh)
+    return {(g, index): count for g, counts in per_group.items() for index, count in counts.items()}
+
+
 def project_baselines(project_ids: set[int]) -> dict[int, tuple[dict[tuple[str, str], int], int]]:
-    """{project id: ({(key, value): count}, total error events)}: two queries."""
-    totals = dict(
-        ErrorGroup.objects.filter(project_id__in=project_ids).values("project_id").annotate(n=Sum("event_count")).values_list("project_id", "n")
-    )
+    """{project id: ({(key, value): count}, total error events)}: two queries, or one when the
+    totals were summed in the last minute (a sum over every group of the project)."""
+    key = f"triage:project-totals:{','.join(map(str, sorted(project_ids)))}:{int(time.time()) // 60}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = dict(
+            ErrorGroup.objects.filter(project_id__in=project_ids).values("project_id").annotate(n=Sum("event_count")).values_list("project_id", "n")
+        )
+        cache.set(key, totals, 120)
     counts: dict[int, dict] = defaultdict(dict)
     for project_id, key, value, count in ProjectFlag.objects.filter(project_id__in=project_ids).values_list("project_id", "key", "value", "count"):
         counts[project_id][(key, value)] = count
@@ -66,15 +89,21 @@ def group_flag_shares(group: ErrorGroup, baseline: dict, project_total: int) -> 
 
 @dataclass
 class FlagRow:
-    share: FlagShare
+    key: str
+    values: list[FlagShare]  # suspects first, then by share
     flag: object | None  # flags.models.Flag, when the flags app manages this key
     environment: str
     enabled: bool | None  # in `environment`; None for an unmanaged key
     last_change: object | None = None  # flags.models.FlagChange
 
+    @property
+    def suspect(self) -> bool:
+        return any(v.suspect for v in self.values)
+
 
 def flag_panel(group: ErrorGroup, environment: str) -> list[FlagRow]:
-    """The flags seen on a group's events with their share, state in `environment` and last change."""
+    """One row per flag key seen on a group's events: its values' shares, state in `environment`
+    and last change. Keys with a suspect value come first."""
     baseline, total = project_baselines({group.project_id})[group.project_id]
     shares = group_flag_shares(group, baseline, total)
     keys = {s.key for s in shares}
@@ -82,11 +111,14 @@ def flag_panel(group: ErrorGroup, environment: str) -> list[FlagRow]:
     last_change = {}
     for change in flagstate.changes(group.project_id, keys, limit=200):
         last_change.setdefault(change.flag_key, change)
-    rows = []
+    by_key: dict[str, list[FlagShare]] = {}
     for share in shares:
-        flag = flags.get((group.project_id, share.key))
+        by_key.setdefault(share.key, []).append(share)
+    rows = []
+    for key, values in by_key.items():
+        flag = flags.get((group.project_id, key))
         enabled = flagstate.enabled_in(flag, environment) if flag else None
-        rows.append(FlagRow(share, flag, environment, enabled, last_change.get(share.key)))
+        rows.append(FlagRow(key, values, flag, environment, enabled, last_change.get(key)))
     return rows
 
 
@@ -105,7 +137,8 @@ def chart_markers(group: ErrorGroup, start: dt.datetime, end: dt.datetime) -> li
     keys = list(group.flag_counts.values_list("key", flat=True).distinct())
     for change in flagstate.changes(group.project_id, keys, since=start, limit=30):
         where = f" in {change.environment}" if change.environment else ""
-        markers.append(charts.Marker(change.created_at, "flag", f"{change.flag_key} {change.action}{where}", f"{change.who}: {change.reason}"))
+        label = f"{change.flag_key} {change.action}{where}"
+        markers.append(charts.Marker(change.created_at, "flag", label, f"{label} by {change.who}: {change.reason}"))
     return markers
 
 

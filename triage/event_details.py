@@ -107,7 +107,7 @@ def _exceptions(event: dict) -> list[ExceptionInfo]:
                 mechanism=text(mechanism.get("type")),
                 handled=handled if isinstance(handled, bool) else None,
                 frames=_frames(raw.get("stacktrace")),
-                chain_label=CHAIN_LABELS.get(text(mechanism.get("source")), "chained") if shown else "",
+                chain_label=CHAIN_LABELS.get(text(mechanism.get("source")), "chained to the exception above") if shown else "",
             )
         )
     return shown

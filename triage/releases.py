@@ -9,6 +9,7 @@ of this count once the group is resolved again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from django.db.models import Count, Sum
 
@@ -22,13 +23,14 @@ class ReleaseSummary:
     groups: int
     new_groups: int
     regressed_groups: int
+    previous: str = ""  # the release before it, to compare with
 
 
 def release_summaries(project_id: int, limit: int = 50) -> list[ReleaseSummary]:
     """The project's newest releases with their counts: three queries."""
     releases = list(
         Release.objects.filter(project_id=project_id)
-        .annotate(events=Sum("group_counts__count"), groups=Count("group_counts"))
+        .annotate(event_total=Sum("group_counts__count"), group_total=Count("group_counts"))
         .order_by("-first_seen", "-id")[:limit]
     )
     ids = [r.id for r in releases]
@@ -36,7 +38,10 @@ def release_summaries(project_id: int, limit: int = 50) -> list[ReleaseSummary]:
     regressed = _count_by(
         ErrorGroup.objects.filter(last_release_id__in=ids, substatus=GroupSubstatus.REGRESSED), "last_release_id"
     )
-    return [ReleaseSummary(r, r.events or 0, r.groups, new.get(r.id, 0), regressed.get(r.id, 0)) for r in releases]
+    return [
+        ReleaseSummary(r, r.event_total or 0, r.group_total, new.get(r.id, 0), regressed.get(r.id, 0), older.version if older else "")
+        for r, older in zip_longest(releases, releases[1:])
+    ]
 
 
 def _count_by(groups, field: str) -> dict[int, int]:

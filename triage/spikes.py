@@ -7,7 +7,9 @@ MIN_EVENTS recent events scores 0 whatever its ratio: three events after a quiet
 incident (the low-volume guard). A score of SPIKE_THRESHOLD or more is shown as spiking.
 
 The current minute is part of the recent window although it is still filling up: a spike must
-show as soon as it starts, and a partial minute can only understate it.
+show as soon as it starts, and a partial minute can only understate it. A spike with no event in
+the current and the previous minute is over (say, its flag was just killed) and scores 0, rather
+than staying "spiking" until it leaves the five-minute window.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def spike_score(
     """
     recent_minutes, baseline_minutes = window(now, recent, baseline)
     recent_total = sum(counts.get(m, 0) for m in recent_minutes)
-    if recent_total < min_events:
+    if recent_total < min_events or not any(counts.get(m, 0) for m in recent_minutes[:2]):
         return 0.0
     baseline_rate = sum(counts.get(m, 0) for m in baseline_minutes) / baseline
     return round((recent_total / recent) / max(baseline_rate, floor), 2)

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Func, IntegerField
+
 from triage import bulk
 from triage.stream import GROUP, PREFIX
 
@@ -119,29 +121,35 @@ def roll_up_counts(redis, now: dt.datetime, minutes: int = 10) -> int:
 
 
 def bucket_counts(
-    redis, group_ids: list[int], start: int, step: int, buckets: int, now: dt.datetime, hot_seconds: int = 2 * 3600
+    redis, group_ids: list[int], start: int, step: int, buckets: int, now: dt.datetime, hot_seconds: int = 2 * 3600,
+    db: dict[tuple[int, int], int] | None = None,
 ) -> dict[int, list[int]]:
     """{group id: [count per bucket]} for `buckets` buckets of `step` seconds from epoch `start`.
 
     `step` is 60 (minutes) or a multiple of 3600. Counts come from GroupMinuteCount, and for the
     last `hot_seconds` also from Redis; per bucket the larger of the two wins, because the database
     holds copies of the Redis counters that lag by up to one roll-up (30 s), while Redis forgets
-    after its TTL. Two queries and one Redis round trip whatever the number of groups.
+    after its TTL. One query and one Redis round trip whatever the number of groups; `db` is the
+    database part (db_buckets) when the caller kept it from a moment ago.
     """
     result = {g: [0] * buckets for g in group_ids}
     if not group_ids or buckets <= 0:
         return result
     end = start + step * buckets
-    for source in (_db_buckets(group_ids, start, end, step), _hot_buckets(redis, group_ids, start, end, step, now, hot_seconds)):
+    if db is None:
+        db = db_buckets(group_ids, start, step, buckets)
+    for source in (db, _hot_buckets(redis, group_ids, start, end, step, now, hot_seconds)):
         for (group_id, index), count in source.items():
             if 0 <= index < buckets and count > result[group_id][index]:
                 result[group_id][index] = count
     return result
 
 
-def _db_buckets(group_ids: list[int], start: int, end: int, step: int) -> dict[tuple[int, int], int]:
+def db_buckets(group_ids: list[int], start: int, step: int, buckets: int) -> dict[tuple[int, int], int]:
+    """{(group id, bucket index): count} from GroupMinuteCount, summed in the database: at most
+    groups × buckets rows come back (a busy group has 20,160 minute rows in 14 days)."""
+    end = start + step * buckets
     from django.db.models import Sum
-    from django.db.models.functions import TruncHour
 
     from triage.models import GroupMinuteCount
 
@@ -150,16 +158,26 @@ def _db_buckets(group_ids: list[int], start: int, end: int, step: int) -> dict[t
         minute__gte=dt.datetime.fromtimestamp(start, tz=dt.UTC),
         minute__lt=dt.datetime.fromtimestamp(end, tz=dt.UTC),
     )
-    if step == 60:
-        pairs = rows.values_list("group_id", "minute", "count")
-    else:
-        pairs = rows.annotate(hour=TruncHour("minute")).values("group_id", "hour").annotate(n=Sum("count"))
-        pairs = pairs.values_list("group_id", "hour", "n")
-    buckets: dict[tuple[int, int], int] = {}
-    for group_id, moment, count in pairs:
-        key = (group_id, (int(moment.timestamp()) - start) // step)
-        buckets[key] = buckets.get(key, 0) + count
-    return buckets
+    pairs = rows.annotate(bucket=_Bucket("minute", start=start, step=step)).values("group_id", "bucket").annotate(n=Sum("count"))
+    return {(group_id, bucket): n for group_id, bucket, n in pairs.values_list("group_id", "bucket", "n")}
+
+
+class _Bucket(Func):
+    """(epoch seconds of a datetime column - start) // step, in SQL, for PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+
+    def __init__(self, column: str, start: int, step: int):
+        super().__init__(column)
+        self.start, self.step = int(start), int(step)
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"FLOOR((EXTRACT(EPOCH FROM {sql}) - %s) / %s)::bigint", [*params, self.start, self.step]
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((CAST(strftime('%%s', {sql}) AS INTEGER) - %s) / %s)", [*params, self.start, self.step]
 
 
 def _hot_buckets(redis, group_ids, start: int, end: int, step: int, now: dt.datetime, hot_seconds: int):

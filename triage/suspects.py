@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 MIN_SCORE_BITS = 0.2
 MIN_LIFT = 1.5
-MIN_EVENTS = 5
+MIN_EVENTS = 10
 MIN_BASELINE = 10
 UNSEEN = object()
 
@@ -61,9 +61,12 @@ def flag_shares(
     shares = []
     for key, values in by_key.items():
         rest = {v: max(c - values.get(v, 0), 0) for (k, v), c in project_counts.items() if k == key}
-        score = _divergence(values, group_total, rest, rest_total) if rest_total >= MIN_BASELINE else 0.0
+        # The totals may lag the flag counts a little (they are cached per minute): never let a
+        # share of "the rest" exceed 100 %.
+        key_rest_total = max(rest_total, sum(rest.values()))
+        score = _divergence(values, group_total, rest, key_rest_total) if key_rest_total >= MIN_BASELINE else 0.0
         for value, count in values.items():
-            shares.append(_share(key, value, count, group_total, rest.get(value, 0), rest_total, score))
+            shares.append(_share(key, value, count, group_total, rest.get(value, 0), key_rest_total, score))
     return sorted(shares, key=lambda s: (not s.suspect, -s.score if s.suspect else 0, -s.share, s.key, s.value))
 
 

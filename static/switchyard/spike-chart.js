@@ -1,0 +1,58 @@
+// The spike chart: fetches Plotly figure JSON from the group's chart endpoint and draws it with the
+// plotly.js served from our static files. Refreshes every minute (the endpoint caches per minute).
+(function () {
+  "use strict";
+  var REFRESH_MS = 60000;
+
+  function setup(box) {
+    var plot = box.querySelector(".chart-plot");
+    var status = box.querySelector(".chart-status");
+    var range = "1h";
+    var card = box.closest(".chart-card") || document;
+
+    function show(text, isError) {
+      status.hidden = !text;
+      status.classList.toggle("error", !!isError);
+      status.textContent = "";
+      if (!text) return;
+      status.append(text + " ");
+      if (isError) {
+        var retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "link-button";
+        retry.textContent = "Retry";
+        retry.addEventListener("click", function () { load(true); });
+        status.append(retry);
+      }
+    }
+
+    function load(announce) {
+      if (announce) show("Loading the chart…");
+      box.classList.add("loading");
+      fetch(box.dataset.spikeChart + "?range=" + encodeURIComponent(range), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (figure) {
+          if (!window.Plotly) throw new Error("plotly.js did not load");
+          window.Plotly.react(plot, figure.data, figure.layout, {displayModeBar: false, responsive: true});
+          var total = (figure.data[0].y || []).reduce(function (a, b) { return a + b; }, 0);
+          show(total ? "" : "No events in this range.");
+          box.dataset.loaded = range;
+        })
+        .catch(function (err) { show("Could not load the chart (" + err.message + ").", true); })
+        .finally(function () { box.classList.remove("loading"); });
+    }
+
+    card.querySelectorAll("[data-range]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        range = button.dataset.range;
+        card.querySelectorAll("[data-range]").forEach(function (b) { b.classList.toggle("active", b === button); });
+        load(true);
+      });
+    });
+    load(true);
+    setInterval(function () { if (document.visibilityState === "visible") load(false); }, REFRESH_MS);
+  }
+
+  function start() { document.querySelectorAll("[data-spike-chart]").forEach(setup); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();

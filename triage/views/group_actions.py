@@ -1,0 +1,92 @@
+"""Triage decisions on a group: POST only, CSRF-checked, `triage.change_errorgroup`, members only.
+
+Each view parses its form and calls the one function in triage.actions that makes the change.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from triage import actions
+from triage.views.common import group_to_change
+
+
+class IgnoreForm(forms.Form):
+    more_events = forms.IntegerField(min_value=1, required=False)
+    until = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+
+
+class AssignForm(forms.Form):
+    assignee = forms.CharField(required=False, max_length=150)
+
+
+def _done(request, group, text: str):
+    messages.success(request, text)
+    return redirect("triage:group_detail", group_id=group.id)
+
+
+def _refused(request, group, exc: ValueError):
+    messages.error(request, str(exc))
+    return redirect("triage:group_detail", group_id=group.id)
+
+
+@login_required
+@require_POST
+def group_resolve(request, group_id: int):
+    group = group_to_change(request.user, group_id)
+    actions.resolve(group, actor=request.user, now=timezone.now())
+    return _done(request, group, "Resolved. A new event will reopen it as regressed.")
+
+
+@login_required
+@require_POST
+def group_resolve_next_release(request, group_id: int):
+    group = group_to_change(request.user, group_id)
+    try:
+        group = actions.resolve_in_next_release(group, actor=request.user, now=timezone.now())
+    except ValueError as exc:
+        return _refused(request, group, exc)
+    return _done(request, group, f"Resolved in the release after {group.resolved_in_release}.")
+
+
+@login_required
+@require_POST
+def group_ignore(request, group_id: int):
+    group = group_to_change(request.user, group_id)
+    form = IgnoreForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, group, ValueError("Ignore until a number of events (1 or more) or a date."))
+    try:
+        actions.ignore(group, actor=request.user, now=timezone.now(), **form.cleaned_data)
+    except ValueError as exc:
+        return _refused(request, group, exc)
+    return _done(request, group, "Ignored.")
+
+
+@login_required
+@require_POST
+def group_reopen(request, group_id: int):
+    group = group_to_change(request.user, group_id)
+    actions.reopen(group, actor=request.user, now=timezone.now())
+    return _done(request, group, "Reopened.")
+
+
+@login_required
+@require_POST
+def group_assign(request, group_id: int):
+    group = group_to_change(request.user, group_id)
+    form = AssignForm(request.POST)
+    username = form.cleaned_data["assignee"] if form.is_valid() else ""
+    assignee = group.project.members.filter(username=username).first() if username else None
+    try:
+        if username and assignee is None:
+            raise ValueError(f"{username} is not a member of {group.project.name}.")
+        actions.assign(group, assignee, actor=request.user, now=timezone.now())
+    except ValueError as exc:
+        return _refused(request, group, exc)
+    return _done(request, group, f"Assigned to {username}." if assignee else "Unassigned.")
