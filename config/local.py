@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import socket
+import string
 import subprocess
 import sys
 import time
@@ -24,7 +25,8 @@ LOCAL = Path(os.environ.get("SWITCHYARD_LOCAL_DIR", ROOT / ".local"))
 def _secret(name: str, nbytes: int = 32) -> str:
     path = LOCAL / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(nbytes))
+        # Letters and digits only: a leading "-" would read as an option on a command line.
+        path.write_text("".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(nbytes)))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -76,7 +78,7 @@ def main() -> None:
     os.environ.setdefault("REDIS_URL", settings.REDIS_URL)
     os.environ.setdefault("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
     call_command("migrate", verbosity=0)
-    password = _secret("admin-password", 12)
+    password = _secret("admin-password", 16)
     call_command("seed_demo", password=password, base_url=url)
     children = start_children(port, url)
     time.sleep(3)  # let the children's start-up output pass, so the banner is the last thing shown

@@ -71,6 +71,12 @@ def live_worker_process(django_db_setup, django_db_blocker):
 @pytest.fixture
 def live_stack(transactional_db, live_server_process, live_worker_process):
     """Server and worker, with the test's data committed so both processes see it."""
+    # Hot counters are keyed by group id, and a flushed test database hands the same ids out again.
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match="{switchyard}:counts:*"):
+        client.delete(key)
+    for key in client.scan_iter(match="{switchyard}:users:*"):
+        client.delete(key)
     return live_server_process
 
 

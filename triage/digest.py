@@ -86,8 +86,10 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
         stored = stored_events(batch)
         new = first_of_each_event(p for p in batch if p.key not in stored)
         insert_events(new, groups, releases)
-        changed = grouping.fold_events(list(groups.values()), [_hit(p, groups, releases) for p in new], now)
+        changed, activity = grouping.fold_events(list(groups.values()), [_hit(p, groups, releases) for p in new], now)
         bulk.update_rows(grouping.ErrorGroup, [grouping.row_of(g) for g in changed], grouping.GROUP_UPDATE_FIELDS)
+        if activity:
+            grouping.GroupActivity.objects.bulk_create(activity)
         record_breakdowns(new, groups, releases)
     inserted = {p.message_id for p in new}
     return [_counted(p, groups, stored, inserted) for p in batch]

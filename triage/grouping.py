@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triage.models import ErrorGroup, GroupStatus, GroupSubstatus, Release
+from triage.models import ErrorGroup, GroupActivity, GroupActivityKind, GroupStatus, GroupSubstatus, Release
 
 GROUP_UPDATE_FIELDS = [
     "event_count", "last_seen", "last_release", "level", "status", "substatus", "resolved_at",
@@ -93,13 +93,16 @@ class GroupHit:
     release_id: int | None
 
 
-def fold_events(groups: Sequence[ErrorGroup], hits: Sequence[GroupHit], now: dt.datetime) -> list[ErrorGroup]:
-    """Adds new events to their (locked) groups and applies status rules; returns changed groups."""
+def fold_events(
+    groups: Sequence[ErrorGroup], hits: Sequence[GroupHit], now: dt.datetime
+) -> tuple[list[ErrorGroup], list[GroupActivity]]:
+    """Adds new events to their (locked) groups and applies status rules; returns the changed
+    groups and the activity rows of the status changes the events caused (unsaved)."""
     by_group = defaultdict(list)
     for hit in hits:
         by_group[hit.group_id].append(hit)
     releases = _release_first_seen({h.release_id for h in hits} | _resolved_release_ids(groups))
-    changed = []
+    changed, activity = [], []
     for group in groups:
         group_hits = by_group.get(group.id)
         if not group_hits:
@@ -110,25 +113,34 @@ def fold_events(groups: Sequence[ErrorGroup], hits: Sequence[GroupHit], now: dt.
             group.last_seen = latest.seen
             group.last_release_id = latest.release_id or group.last_release_id
         group.level = max([group.level, *(h.level for h in group_hits)], key=lambda lv: LEVEL_RANK.get(lv, 3))
-        _reopen_if_due(group, group_hits, releases, now)
+        kind = _reopen_if_due(group, group_hits, releases, now)
+        if kind:
+            activity.append(GroupActivity(group=group, kind=kind, data={"release_id": latest.release_id}, created_at=now))
         changed.append(group)
-    return changed
+    return changed, activity
 
 
-def _reopen_if_due(group: ErrorGroup, hits: Sequence[GroupHit], releases: dict, now: dt.datetime) -> None:
+def _reopen_if_due(group: ErrorGroup, hits: Sequence[GroupHit], releases: dict, now: dt.datetime) -> str | None:
+    """Reopens a resolved group on a regression, an ignored one when its condition is met."""
     if group.status == GroupStatus.RESOLVED and any(_regresses(group, h, releases) for h in hits):
         group.status, group.substatus, group.resolved_at = GroupStatus.UNRESOLVED, GroupSubstatus.REGRESSED, None
-    elif group.status == GroupStatus.IGNORED:
+        return GroupActivityKind.REGRESSED
+    if group.status == GroupStatus.IGNORED:
         expired = group.ignore_until is not None and group.ignore_until <= now
         exceeded = group.ignore_until_count is not None and group.event_count >= group.ignore_until_count
         if expired or exceeded:
             group.status, group.substatus = GroupStatus.UNRESOLVED, GroupSubstatus.ONGOING
             group.ignore_until = group.ignore_until_count = None
+            return GroupActivityKind.REOPENED
+    return None
 
 
 def _regresses(group: ErrorGroup, hit: GroupHit, releases: dict) -> bool:
     """An event regresses a resolved group unless it comes from the release it was resolved in,
     or from an older one ("resolve in next release"). Events with no release always regress."""
+    if group.resolved_at is not None and hit.seen < group.resolved_at:
+        # Received before the resolve, digested after it: not a regression (getsentry/sentry#30371).
+        return False
     resolved = releases.get(("version", group.project_id, group.resolved_in_release))
     if not group.resolved_in_release or hit.release_id is None or resolved is None:
         return True

@@ -298,6 +298,7 @@ class GroupActivityKind(models.TextChoices):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
     FLAG_DISABLED = "flag_disabled"
+    REGRESSED = "regressed"
 
 
 class GroupActivity(models.Model):

@@ -231,3 +231,25 @@ def test_nul_characters_from_an_sdk_are_stored_without_them(project, redis_clien
     assert (stored.release.version, stored.environment, stored.user_key) == ("shop@1.0", "production", "id:u1")
     assert stored.flags == {"new-checkout": "true"}
     assert "\u0000" not in ErrorGroup.objects.get().title
+
+
+def test_regression_is_recorded_as_group_activity(project, redis_client):
+    from triage.models import GroupActivity
+
+    send_events(project, [make_event(release="shop@1.0.0")])
+    drain(redis_client)
+    ErrorGroup.objects.update(status="resolved", resolved_in_release="shop@1.0.0", resolved_at=timezone.now())
+    send_events(project, [make_event(release="shop@1.1.0")])
+    drain(redis_client)
+    [activity] = GroupActivity.objects.all()
+    assert (activity.kind, activity.actor) == ("regressed", None)
+
+
+def test_event_received_before_the_resolve_but_digested_after_does_not_regress(project, redis_client):
+    send_events(project, [make_event()])
+    drain(redis_client)
+    send_events(project, [make_event()])  # accepted, waiting in the stream
+    ErrorGroup.objects.update(status="resolved", resolved_at=timezone.now())
+    drain(redis_client)
+    group = ErrorGroup.objects.get()
+    assert (group.status, group.event_count) == ("resolved", 2)
