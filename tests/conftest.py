@@ -104,6 +104,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
+    page.set_default_timeout(60_000)  # CI shares 2 cores between chromium, server, worker and databases
     yield page
     context.close()
 
