@@ -11,18 +11,18 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
+from config.processes import free_port, wait_until_serving, web_command  # noqa: E402
 
 _private_dir: str | None = None
 
@@ -62,18 +62,8 @@ def teardown() -> None:
     shutil.rmtree(_private_dir, ignore_errors=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-APPS = {"django": "config.asgi:application", "fast": "flags_asgi:application"}
-
-
-def start_server(workers: int = 1, front: str = "django") -> tuple[str, subprocess.Popen]:
-    """uvicorn on a free port: `django` serves config.asgi as is, `fast` puts flags.asgi.OfrepApp
-    in front of it (bench/flags_asgi.py)."""
+def start_server(workers: int = 1) -> tuple[str, subprocess.Popen]:
+    """uvicorn serving config.asgi (with the OFREP fast path in front, as in production) on a free port."""
     from django.conf import settings
     from django.db import connection
 
@@ -83,21 +73,19 @@ def start_server(workers: int = 1, front: str = "django") -> tuple[str, subproce
     database_url = f"sqlite:///{db['NAME']}" if db["ENGINE"].endswith("sqlite3") else os.environ["DATABASE_URL"]
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=settings.REDIS_URL, SWITCHYARD_BASE_URL=url,
                DEBUG="0", PYTHONUNBUFFERED="1")
-    args = [sys.executable, "-m", "uvicorn", APPS[front], "--app-dir", str(ROOT / "bench"), "--host", "127.0.0.1",
-            "--port", str(port), "--no-access-log", "--log-level", "warning", "--workers", str(workers),
-            # open event streams never finish on their own: do not let them hold up a stop
-            "--timeout-graceful-shutdown", "2"]
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(args, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/login/", timeout=1)
-            return url, proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    proc = subprocess.Popen(web_command(port, "--workers", str(workers)), cwd=ROOT, env=env)
+    try:
+        wait_until_serving(url, alive=lambda: proc.poll() is None)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return url, proc
+
+
+def stop_server(proc: subprocess.Popen | None) -> None:
+    if proc is not None:
+        proc.terminate()
+        proc.wait(10)
 
 
 def bench_project(name: str, flags: int):

@@ -21,7 +21,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from flags_stack import Connection, bench_project, percentiles, setup_django, start_server, teardown  # noqa: E402
+from flags_stack import (  # noqa: E402
+    Connection,
+    bench_project,
+    percentiles,
+    setup_django,
+    start_server,
+    stop_server,
+    teardown,
+)
 
 SINGLE = "/ofrep/v1/evaluate/flags/bench/flag-002"  # a targeted flag: rules + split
 BULK = "/ofrep/v1/evaluate/flags"
@@ -74,39 +82,28 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers when starting a server")
-    parser.add_argument("--front", choices=["django", "fast", "both"], default="both",
-                        help="django: config.asgi as is; fast: flags.asgi.OfrepApp in front of it")
     args = parser.parse_args()
 
     setup_django()
     _, _, key = bench_project("ofrep-bench", args.flags)
     headers = {"Authorization": f"Bearer {key}"}
-    fronts = ["django", "fast"] if args.front == "both" else [args.front]
-    if args.url:
-        fronts = ["given"]
     from django.conf import settings
 
     print(f"{os.cpu_count()} CPU(s), database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[1]}, "
           f"redis {settings.REDIS_URL.split(':')[0]}, {args.requests} requests per figure")
-    for front in fronts:
-        server = None
-        url = args.url
-        if url is None:
-            url, server = start_server(args.workers, front)
-        print(f"\n== {front}: {url} ({args.workers} uvicorn worker(s))")
-        try:
-            for label, path in (("single flag", SINGLE), (f"bulk {args.flags} flags", BULK)):
-                client_ms, server_ms = sequential(url, path, headers, args.requests)
-                rate = concurrent(url, path, headers, args.requests, args.concurrency)
-                print(f"{label}")
-                print(f"  round trip, 1 client : {percentiles(client_ms)}")
-                print(f"  server time (answer) : {percentiles(server_ms)}")
-                print(f"  sequential           : {1000 / (sum(client_ms) / len(client_ms)):8.0f} req/s")
-                print(f"  {args.concurrency} clients            : {rate:8.0f} req/s")
-        finally:
-            if server is not None:
-                server.terminate()
-                server.wait(10)
+    url, server = (args.url, None) if args.url else start_server(args.workers)
+    print(f"\n== config.asgi: {url} ({args.workers} uvicorn worker(s))")
+    try:
+        for label, path in (("single flag", SINGLE), (f"bulk {args.flags} flags", BULK)):
+            client_ms, server_ms = sequential(url, path, headers, args.requests)
+            rate = concurrent(url, path, headers, args.requests, args.concurrency)
+            print(f"{label}")
+            print(f"  round trip, 1 client : {percentiles(client_ms)}")
+            print(f"  server time (answer) : {percentiles(server_ms)}")
+            print(f"  sequential           : {1000 / (sum(client_ms) / len(client_ms)):8.0f} req/s")
+            print(f"  {args.concurrency} clients            : {rate:8.0f} req/s")
+    finally:
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import time
 import urllib.parse
 import urllib.request
 
+from loadgen import percentile  # bench/ is on sys.path when this script runs
+
 LIST_VIEWS = [
     "/groups/",
     "/groups/?sort=events",
@@ -55,11 +57,6 @@ class Session:
         with self.opener.open(request, timeout=30) as response:
             if "/login/" in response.geturl():
                 raise SystemExit("login failed")
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ import psutil  # noqa: E402
 
 from bench.events import envelopes  # noqa: E402
 from bench.loadgen import percentile, post_all  # noqa: E402
+from config.processes import wait_until_serving, web_command, worker_command  # noqa: E402
 
 
 def parse_args():
@@ -67,14 +68,12 @@ def prepare_database(args) -> tuple[int, str, dict]:
 
 
 def start_web(env, args):
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                             "--port", str(args.port), "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"], cwd=ROOT, env=env)
+    return subprocess.Popen(web_command(args.port), cwd=ROOT, env=env)
 
 
 def start_worker(env):
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-                             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-                            cwd=ROOT, env=env)
+    options = ("--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING")
+    return subprocess.Popen(worker_command(*options), cwd=ROOT, env=env)
 
 
 class Sampler(threading.Thread):
@@ -121,18 +120,6 @@ def bodies_for(args):
     return generate(), {}
 
 
-def wait_ready(url: str):
-    import urllib.request
-
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/login/", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start")
-
-
 def main():
     args = parse_args()
     project_id, public_key, env = prepare_database(args)
@@ -141,7 +128,7 @@ def main():
     web = start_web(env, args)
     worker = None if args.worker_after_accept else start_worker(env)
     try:
-        wait_ready(f"http://127.0.0.1:{args.port}")
+        wait_until_serving(f"http://127.0.0.1:{args.port}", alive=lambda: web.poll() is None)
         samplers = [Sampler(web.pid)] + ([Sampler(worker.pid)] if worker else [])
         for s in samplers:
             s.start()

@@ -2,7 +2,7 @@
 the first server-sent event, that show it. Goal (issue 3): under 100 ms on loopback.
 
     .venv/bin/python bench/propagation_bench.py                 # starts its own server(s)
-    .venv/bin/python bench/propagation_bench.py --toggles 100 --front fast
+    .venv/bin/python bench/propagation_bench.py --toggles 100
 
 The "click" is one REST API call (`POST /api/0/projects/<id>/flags/<key>/disable/`, what the
 dashboard button and a pipeline do) and, for comparison, a direct call of
@@ -25,7 +25,15 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from flags_stack import Connection, bench_project, percentiles, setup_django, start_server, teardown  # noqa: E402
+from flags_stack import (  # noqa: E402
+    Connection,
+    bench_project,
+    percentiles,
+    setup_django,
+    start_server,
+    stop_server,
+    teardown,
+)
 
 KEY = "bench/flag-000"  # enabled at 100 %, no targeting
 
@@ -128,7 +136,6 @@ def measure(url: str, project, flag, owner, sdk_key: str, token: str, toggles: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--toggles", type=int, default=60)
-    parser.add_argument("--front", choices=["django", "fast", "both"], default="both")
     args = parser.parse_args()
     setup_django()
     from flags.models import Flag
@@ -137,14 +144,12 @@ def main() -> None:
     project, owner, sdk_key = bench_project("propagation-bench", 5)
     flag = Flag.objects.get(project=project, key=KEY)
     token = create_token(owner)
-    for front in (["django", "fast"] if args.front == "both" else [args.front]):
-        url, server = start_server(1, front)
-        print(f"\n== {front}: {url}, {args.toggles} kills (half through the API, half through the service)")
-        try:
-            measure(url, project, flag, owner, sdk_key, token, args.toggles)
-        finally:
-            server.terminate()
-            server.wait(10)
+    url, server = start_server(1)
+    print(f"\n== config.asgi: {url}, {args.toggles} kills (half through the API, half through the service)")
+    try:
+        measure(url, project, flag, owner, sdk_key, token, args.toggles)
+    finally:
+        stop_server(server)
 
 
 if __name__ == "__main__":

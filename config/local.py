@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import string
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from config.processes import free_port, web_command, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = Path(os.environ.get("SWITCHYARD_LOCAL_DIR", ROOT / ".local"))
@@ -31,20 +32,9 @@ def _secret(name: str, nbytes: int = 32) -> str:
     return path.read_text().strip()
 
 
-def _port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return s.getsockname()[1]
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
-
-
 def configure(port: int | None = None) -> tuple[int, str]:
     LOCAL.mkdir(parents=True, exist_ok=True)
-    port = port or _port(int(os.environ.get("PORT", "8000")))
+    port = port or free_port(int(os.environ.get("PORT", "8000")))
     url = f"http://127.0.0.1:{port}"
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("SECRET_KEY", _secret("secret-key"))
@@ -87,16 +77,14 @@ def main() -> None:
 
 
 def start_children(port: int, url: str) -> list[subprocess.Popen]:
-    python = sys.executable
     commands = [
-        [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"],
-        [python, "-m", "celery", "-A", "config", "--quiet", "worker", "-B", "--pool=threads", "--concurrency=2",
-         "--schedule", str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", "-n", "local@%h"],
+        web_command(port),
+        worker_command("--quiet", "-B", "--pool=threads", "--concurrency=2", "--schedule",
+                       str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", "-n", "local@%h"),
     ]
     demo = ROOT / "bench" / "demo_app.py"
     if demo.exists() and os.environ.get("SWITCHYARD_DEMO_APP", "1") == "1":
-        commands.append([python, str(demo), "--url", url])
+        commands.append([sys.executable, str(demo), "--url", url])
     return [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
 
 

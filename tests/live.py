@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
+from config.processes import free_port, wait_until_serving, web_command, worker_command
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def database_url() -> str:
@@ -81,28 +74,17 @@ class LiveServer(Process):
     def __init__(self, **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                "--port", str(self.port), "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"]
-        super().__init__(args, child_env(SWITCHYARD_BASE_URL=self.url, **env), "server")
-        self._wait_ready()
-
-    def _wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                raise RuntimeError("server exited:\n" + self.tail())
-            try:
-                urllib.request.urlopen(self.url + "/login/", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start:\n" + self.tail())
+        super().__init__(web_command(self.port), child_env(SWITCHYARD_BASE_URL=self.url, **env), "server")
+        try:
+            wait_until_serving(self.url, alive=self.alive)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}:\n{self.tail()}") from None
 
 
 class LiveWorker(Process):
     def __init__(self, name: str = "worker", **env):
-        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h", "--loglevel=INFO"]
+        args = worker_command("--pool=solo", "--concurrency=1", "--without-gossip", "--without-mingle",
+                              "--without-heartbeat", "-n", f"{name}@%h", "--loglevel=INFO")
         super().__init__(args, child_env(**env), name)
 
 
