@@ -77,15 +77,20 @@ def main() -> None:
 
 
 def start_children(port: int, url: str) -> list[subprocess.Popen]:
+    return [subprocess.Popen(cmd, cwd=ROOT) for cmd in child_commands(port, url)]
+
+
+def child_commands(port: int, url: str) -> list[list[str]]:
+    """The web server, the worker (with beat and the stream consumers) and the demo app."""
     commands = [
         web_command(port),
-        worker_command("--quiet", "-B", "--pool=threads", "--concurrency=2", "--schedule",
-                       str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", "-n", "local@%h"),
+        worker_command("-B", "--pool=threads", "--concurrency=2", "--schedule", str(LOCAL / "celerybeat-schedule"),
+                       "--loglevel=WARNING", "-n", "local@%h", quiet=True),
     ]
     demo = ROOT / "bench" / "demo_app.py"
     if demo.exists() and os.environ.get("SWITCHYARD_DEMO_APP", "1") == "1":
         commands.append([sys.executable, str(demo), "--url", url])
-    return [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
+    return commands
 
 
 def print_banner(url: str, password: str) -> None:

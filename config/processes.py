@@ -32,9 +32,10 @@ def web_command(port: int, *options: str) -> list[str]:
             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5", *options]
 
 
-def worker_command(*options: str) -> list[str]:
-    """A Celery worker; its bootstep runs the stream consumers (triage.worker)."""
-    return [sys.executable, "-m", "celery", "-A", "config", "worker", *options]
+def worker_command(*options: str, quiet: bool = False) -> list[str]:
+    """A Celery worker; its bootstep runs the stream consumers (triage.worker). `quiet` is a
+    global celery option, so it goes before the `worker` sub-command."""
+    return [sys.executable, "-m", "celery", "-A", "config", *(["--quiet"] if quiet else []), "worker", *options]
 
 
 def wait_until_serving(url: str, timeout: float = 30, alive: Callable[[], bool] = lambda: True) -> None:

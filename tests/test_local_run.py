@@ -1,0 +1,16 @@
+"""The run command's child processes: each command line is one its program accepts."""
+
+import subprocess
+
+import pytest
+
+from config import local
+
+
+@pytest.mark.parametrize("index,program", [(0, "uvicorn"), (1, "celery")])
+def test_run_command_children_accept_their_options(index, program, tmp_path):
+    command = local.child_commands(8000, "http://127.0.0.1:8000")[index]
+    assert program in command
+    # --help last: every option before it is parsed (and an unknown one refused) first.
+    result = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60, cwd=local.ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
