@@ -23,7 +23,6 @@ from triage.models import (
     GroupEnvironment,
     GroupFlag,
     GroupRelease,
-    Project,
     ProjectFlag,
     Release,
 )
@@ -67,10 +66,6 @@ def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepa
         raise UndeliverableMessage("payload is not a JSON object")
     received_at = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
     return Prepared(message_id, message, event_fields(event, received_at), fingerprint_event(event, _rules(rules_text)), received_at)
-
-
-def project_rules(project_ids) -> dict[int, str]:
-    return dict(Project.objects.filter(id__in=set(project_ids)).values_list("id", "grouping_rules"))
 
 
 def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from triage import jsonutil
 from triage.digest import UndeliverableMessage
 from triage.models import LogEntry
-from triage.normalize import _timestamp
+from triage.normalize import parse_timestamp
 from triage.stream import GROUP
 
 
@@ -47,7 +47,7 @@ def _entry(project_id, stream_id, position, item, received) -> LogEntry:
         project_id=project_id,
         stream_id=stream_id,
         position=position,
-        timestamp=_timestamp(item.get("timestamp"), received),
+        timestamp=parse_timestamp(item.get("timestamp"), received),
         level=str(item.get("level") or "info")[:16],
         body=str(item.get("body") or "")[:10_000],
         template=attribute("sentry.message.template")[:10_000],

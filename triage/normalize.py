@@ -28,7 +28,7 @@ class EventFields:
 def event_fields(event: dict, received_at: dt.datetime) -> EventFields:
     contexts = _dict(event.get("contexts"))
     return EventFields(
-        timestamp=_timestamp(event.get("timestamp"), received_at),
+        timestamp=parse_timestamp(event.get("timestamp"), received_at),
         level=_level(event.get("level")),
         release=_text(event.get("release"), 200),
         # The SDK defaults to "production"; an event with none is treated the same way.
@@ -71,7 +71,7 @@ def _level(value) -> str:
     return "warning" if level == "warn" else level if level in LEVELS else "error"
 
 
-def _timestamp(value, received_at: dt.datetime) -> dt.datetime:
+def parse_timestamp(value, received_at: dt.datetime) -> dt.datetime:
     try:
         if isinstance(value, int | float):
             return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)

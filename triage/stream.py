@@ -69,10 +69,6 @@ return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
 """
 
 
-class StreamFull(Exception):
-    """The stream's backlog is at its cap; the client should retry later."""
-
-
 def append_args(message: IngestMessage, cap: int) -> list:
     """The ARGV of APPEND_SCRIPT for one message: the cap, then field/value pairs."""
     args: list = [cap]
