@@ -29,7 +29,6 @@ import signal
 import sys
 import time
 import types
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +125,7 @@ def demo_credentials(url: str) -> tuple[str, str]:
     from django.db import connections
 
     from flags.demo import demo_sdk_key
-    from triage.models import Project
+    from projects.models import Project
 
     project = Project.objects.get(slug="demo")
     dsn, sdk_key = project.keys.active().first().dsn(url), demo_sdk_key(project)
@@ -200,17 +199,6 @@ class Shop:
             sentry_sdk.capture_message("Slow checkout: payment step took over 3 s", level="warning")
 
 
-def wait_for_server(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/login/", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"demo app: {url} did not come up")
-
-
 def release_for(elapsed: float, spike_after: float) -> str:
     if elapsed < spike_after:
         return random.choices(["shop@1.3.2", "shop@1.4.0"], [1, 9])[0]
@@ -220,7 +208,13 @@ def release_for(elapsed: float, spike_after: float) -> str:
 def run(url: str, rate: float, spike_after: float, spike_rate: float) -> None:
     import sentry_sdk
 
-    wait_for_server(url)
+    sys.path.insert(0, str(ROOT))
+    from config.processes import wait_until_serving
+
+    try:
+        wait_until_serving(url, timeout=120)
+    except RuntimeError as exc:
+        raise SystemExit(f"demo app: {exc}") from None
     dsn, sdk_key = demo_credentials(url)
     shop = Shop(Flags(url, sdk_key))
     sentry_sdk.init(

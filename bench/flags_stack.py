@@ -93,7 +93,7 @@ def bench_project(name: str, flags: int):
     from django.contrib.auth import get_user_model
 
     from flags import changes, sdk_keys
-    from triage.projects import create_project
+    from projects.members import create_project
 
     User = get_user_model()
     owner = User.objects.filter(username="bench").first() or User.objects.create_superuser("bench", "b@example.com", "pw")

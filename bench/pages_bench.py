@@ -1,7 +1,7 @@
 """Server time of the dashboard pages: the group list (several filters and sorts), the group detail
 page and the spike chart endpoint, measured one request at a time against a running server.
 
-    python manage.py generate_data --groups 10000 --events 1000000      # on the benchmark database
+    python bench/generate_data.py --groups 10000 --events 1000000       # on the benchmark database
     uvicorn config.asgi:application --port 8700                          # same DATABASE_URL/REDIS_URL
     python bench/pages_bench.py --url http://127.0.0.1:8700 --rounds 100
 
@@ -75,7 +75,7 @@ def main() -> None:
         ids |= set(re.findall(r'data-group-id="(\d+)"', session.get(path)[1]))
     ids = sorted(ids)
     if not ids:
-        raise SystemExit("no groups listed: run generate_data first")
+        raise SystemExit("no groups listed: run bench/generate_data.py first")
     pages = {
         "list": lambda i: LIST_VIEWS[i % len(LIST_VIEWS)],
         "detail": lambda i: f"/groups/{random.choice(ids)}/",

@@ -61,7 +61,7 @@ def prepare_database(args) -> tuple[int, str, dict]:
     redis.Redis.from_url(args.redis_url).flushdb()
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
-    out = subprocess.run([*manage, "createproject", "bench"], env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([*manage, "create_project", "bench"], env=env, check=True, capture_output=True, text=True).stdout
     dsn = out.strip().splitlines()[-1]
     project_id = int(dsn.rsplit("/", 1)[1])
     return project_id, dsn.split("//")[1].split("@")[0], env

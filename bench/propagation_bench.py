@@ -139,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     from flags.models import Flag
-    from triage.projects import create_token
+    from projects.tokens import create_token
 
     project, owner, sdk_key = bench_project("propagation-bench", 5)
     flag = Flag.objects.get(project=project, key=KEY)

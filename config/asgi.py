@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 
-from flags.asgi import OfrepApp  # noqa: E402  (both need settings configured first)
-from triage.ingest_app import IngestApp  # noqa: E402
+from flags.ofrep.asgi import OfrepApp  # noqa: E402  (both need settings configured first)
+from triage.edge.asgi import IngestApp  # noqa: E402
 
 # The two hot paths answer before Django: SDK ingest, and OFREP flag evaluation (Django's
 # thread hand-offs through the middleware cost 3–4 ms of CPU a request: bench/ofrep_bench.py).

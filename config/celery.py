@@ -8,7 +8,7 @@ app = Celery("switchyard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The stream consumers run inside every worker process (see triage.worker for why a bootstep).
-from triage.worker import StreamConsumersStep  # noqa: E402
+# The stream consumers run inside every worker process (see triage.stream.worker for why a bootstep).
+from triage.stream.worker import StreamConsumersStep  # noqa: E402
 
 app.steps["worker"].add(StreamConsumersStep)

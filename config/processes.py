@@ -33,7 +33,7 @@ def web_command(port: int, *options: str) -> list[str]:
 
 
 def worker_command(*options: str, quiet: bool = False) -> list[str]:
-    """A Celery worker; its bootstep runs the stream consumers (triage.worker). `quiet` is a
+    """A Celery worker; its bootstep runs the stream consumers (triage.stream.worker). `quiet` is a
     global celery option, so it goes before the `worker` sub-command."""
     return [sys.executable, "-m", "celery", "-A", "config", *(["--quiet"] if quiet else []), "worker", *options]
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "projects",
     "triage",
     "flags",
 ]
@@ -166,6 +167,7 @@ SWITCHYARD = {
     # A message idle this long on a consumer is presumed orphaned by a dead worker and reclaimed.
     "CLAIM_IDLE_MS": env_int("SWITCHYARD_CLAIM_IDLE_MS", 60_000, minimum=10),
     "MAX_DELIVERIES": env_int("SWITCHYARD_MAX_DELIVERIES", 5, minimum=1),
+    # Per-process memo of DSN and SDK keys: a revoked key is refused everywhere within this long.
     "KEY_CACHE_SECONDS": 1.0,
     "RETENTION_EVENTS_PER_PROJECT": env_int("SWITCHYARD_RETENTION_EVENTS", 100_000, minimum=1),
     "HOT_COUNT_TTL_SECONDS": 3 * 3600,

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from flags import audit, changes, sdk_keys, triggers
 from flags.models import Flag, FlagChange, FlagEnvironment, SdkKey, Trigger
 from flags.validation import InvalidChange, validate_environment, validate_state, validate_variants
-from triage.projects import projects_for
+from projects.members import projects_for
 
 STATE_EDITABLE = ["default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys"]
 

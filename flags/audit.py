@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import transaction
+
 from flags.models import Flag, FlagChange, FlagEnvironment
+from flags.signals import flag_changed
 
 FLAG_FIELDS = [
     "key", "name", "description", "kind", "owner", "team", "ticket", "repository_path",
@@ -40,8 +43,9 @@ def record(
     *, project, flag: Flag | None, action: str, source: str, actor=None, actor_label: str = "",
     environment: str = "", before=None, after=None, reason: str = "", flag_key: str = "",
 ) -> FlagChange:
-    """Writes one audit row. Call inside the change's transaction."""
-    return FlagChange.objects.create(
+    """Writes one audit row. Call inside the change's transaction; flags.signals.flag_changed
+    goes out once it commits."""
+    change = FlagChange.objects.create(
         project=project,
         flag=flag,
         flag_key=flag.key if flag is not None else flag_key,
@@ -54,6 +58,8 @@ def record(
         after=after,
         reason=reason,
     )
+    transaction.on_commit(lambda: flag_changed.send(sender=FlagChange, change=change))
+    return change
 
 
 def changed_fields(before: dict | None, after: dict | None) -> list[str]:

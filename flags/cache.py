@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django_redis import get_redis_connection
 
+from config.redis_clients import redis_client
 from flags.compiler import compile_environment
 from flags.evaluation import prepare_flag
 
@@ -100,7 +100,7 @@ def _prepare_one(flag: dict) -> dict:
 def _rebuild(project_id: int, environment: str, only_if_missing: bool = False) -> dict:
     # Poll the lock every 2 ms: redis-py's default of 100 ms would add up to 100 ms to a kill
     # that waits behind another publish of the same environment.
-    lock = get_redis_connection("default").lock(
+    lock = redis_client().lock(
         _lock_name(project_id, environment), timeout=10, blocking_timeout=10, sleep=0.002
     )
     with lock:
@@ -126,7 +126,7 @@ def publish(project_id: int, environments, event: dict) -> None:
     by the next change of the environment or by `manage.py publish_flags`.
     """
     try:
-        redis = get_redis_connection("default")
+        redis = redis_client()
         for environment in sorted(set(environments)):
             stored = _rebuild(project_id, environment)
             message = {

@@ -109,12 +109,11 @@ def create_flag(project, *, key: str, owner, actor, source: str, name: str = "",
 
 
 def _forget_misses(project_id: int, key: str) -> None:
-    from django_redis import get_redis_connection
-
+    from config.redis_clients import redis_client
     from flags.exposures import forget_misses
 
     try:
-        forget_misses(get_redis_connection("default"), project_id, key)
+        forget_misses(redis_client(), project_id, key)
     except Exception:  # only the stale-flags page reads misses; never fail a creation for it
         pass
 

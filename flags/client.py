@@ -1,5 +1,7 @@
-"""In-process flag evaluation, for Switchyard's own code (and tests): the same configuration,
-cache and evaluator as the OFREP endpoints, without HTTP. flags.testing overrides apply here."""
+"""In-process flag evaluation, a library surface for Django code that runs beside Switchyard (a
+plugin, a management command of your own): `flag_enabled(project_id, key)` reads the same
+configuration, cache and evaluator as the OFREP endpoints, without HTTP, and flags.testing's
+overrides apply to it. Switchyard's own request paths evaluate through OFREP, not through this."""
 
 from __future__ import annotations
 

@@ -20,8 +20,6 @@ DEFAULTS: dict[str, Any] = {
     "UNEVALUATED_DAYS": 14,
     # Environments every project offers, before any SDK key or flag state names another.
     "ENVIRONMENTS": ["production", "staging", "development"],
-    # Per-process memo of SDK keys: a revoked key is refused everywhere within this many seconds.
-    "KEY_CACHE_SECONDS": 1.0,
     # Exposure counters per (environment, minute) live this long in Redis.
     "EXPOSURE_TTL_SECONDS": 2 * 24 * 3600,
     # OFREP misses (flag keys apps evaluate that Switchyard does not know) are kept this long.

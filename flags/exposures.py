@@ -20,7 +20,7 @@ SEPARATOR = "|"
 _marked: dict[tuple[int, str], int] = {}  # (project, flag key) → minute last written by this process
 
 
-def minute_of(epoch_seconds: float) -> int:
+def minute_of_epoch(epoch_seconds: float) -> int:
     return int(epoch_seconds) // 60 * 60
 
 
@@ -67,7 +67,7 @@ def record_evaluations(
     """Counts (flag key, variant) evaluations and flag-not-found keys, each in one round trip."""
     results, misses = list(results), list(misses)
     if results:
-        minute = minute_of(now)
+        minute = minute_of_epoch(now)
         unmarked = sorted({flag_key for flag_key, _ in results if _marked.get((project_id, flag_key)) != minute})
         fields = [f"{flag_key}{SEPARATOR}{variant}" for flag_key, variant in results]
         _count_script(redis)(

@@ -52,7 +52,7 @@ class SdkKeyKind(models.TextChoices):
 
 
 class Flag(models.Model):
-    project = models.ForeignKey("triage.Project", on_delete=models.CASCADE, related_name="flags")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="flags")
     key = models.CharField(max_length=200, validators=[validate_key])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
@@ -147,7 +147,7 @@ class FlagChange(models.Model):
 
     flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
     flag_key = models.CharField(max_length=200, blank=True, default="", help_text="Kept when the flag is deleted.")
-    project = models.ForeignKey("triage.Project", on_delete=models.CASCADE, related_name="flag_changes")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="flag_changes")
     environment = models.CharField(max_length=64, blank=True, default="")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="flag_changes"
@@ -195,7 +195,7 @@ class SdkKeyQuerySet(models.QuerySet):
 class SdkKey(models.Model):
     """An OFREP key for one project and environment. Only its hash is stored."""
 
-    project = models.ForeignKey("triage.Project", on_delete=models.CASCADE, related_name="sdk_keys")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="sdk_keys")
     environment = models.CharField(max_length=64)
     kind = models.CharField(max_length=8, choices=SdkKeyKind.choices, default=SdkKeyKind.SERVER)
     label = models.CharField(max_length=100, blank=True, default="")

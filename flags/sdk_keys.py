@@ -1,9 +1,9 @@
 """SDK keys: the bearer keys OFREP clients send, one project and environment each.
 
-Only a key's SHA-256 is stored. Lookups on the OFREP hot path go through three levels, like the
-DSN keys of ingest (triage.keys): a per-process dict that lives KEY_CACHE_SECONDS (so a revoked
-key is refused everywhere within a second), a Redis hash shared by all processes (written on
-commit of every create and revoke), and the database when Redis has no entry.
+Only a key's SHA-256 is stored. Lookups on the OFREP hot path go through a config.edge.HotKeyCache,
+as ingest's DSN keys do: a per-process memo that lives KEY_CACHE_SECONDS (so a revoked key is
+refused everywhere within a second), a Redis hash shared by all processes (written on commit of
+every create and revoke), and the database when Redis has no entry.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_redis import get_redis_connection
 
-from flags import audit, conf
+from config.edge import HotKeyCache
+from config.redis_clients import redis_client
+from flags import audit
 from flags.cache import RAW_PREFIX
 from flags.models import SdkKey, SdkKeyKind
 from flags.validation import InvalidChange, validate_environment
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 PREFIXES = {SdkKeyKind.SERVER: "sysrv_", SdkKeyKind.CLIENT: "sycli_"}
 KEYS_HASH = f"{RAW_PREFIX}:sdk-keys"
-UNKNOWN = b"0"  # cached for keys the database does not know, so a flood of bad keys skips the DB
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,7 @@ class KeyInfo:
         return f"{self.key_id}:{self.project_id}:{self.kind}:{self.environment}"
 
     @classmethod
-    def decode(cls, raw: bytes) -> KeyInfo | None:
-        if raw == UNKNOWN:
-            return None
+    def decode(cls, raw: bytes) -> KeyInfo:
         key_id, project_id, kind, environment = raw.decode().split(":", 3)
         return cls(int(key_id), int(project_id), environment, kind)
 
@@ -95,42 +93,24 @@ def _snapshot(key: SdkKey) -> dict:
 
 
 def _publish(key: SdkKey) -> None:
-    info = KeyInfo(key.id, key.project_id, key.environment, key.kind).encode() if key.is_active else UNKNOWN
+    info = KeyInfo(key.id, key.project_id, key.environment, key.kind).encode() if key.is_active else None
     try:
-        get_redis_connection("default").hset(KEYS_HASH, key.key_hash, info)
+        sdk_key_cache.publish(redis_client(), key.key_hash, info)
     except Exception:
         # Lookups fall back to the database on a miss, and per-process memos expire in a second;
         # a revoked key stays cached as valid in Redis until the next publish, so say so loudly.
         log.exception("could not publish SDK key %s to Redis", key.prefix)
 
 
-_local: dict[str, tuple[KeyInfo | None, float]] = {}
+def _info_in_db(digest: str) -> str | None:
+    row = SdkKey.objects.active().filter(key_hash=digest).values_list("id", "project_id", "environment", "kind").first()
+    return KeyInfo(row[0], row[1], row[2], row[3]).encode() if row else None
+
+
+sdk_key_cache = HotKeyCache(KEYS_HASH, _info_in_db, ttl=lambda: settings.SWITCHYARD["KEY_CACHE_SECONDS"])
 
 
 def key_info(plaintext: str, redis=None, now: float | None = None) -> KeyInfo | None:
     """The project, environment and kind of an active key; None for unknown or revoked keys."""
-    digest = hash_key(plaintext)
-    now = time.monotonic() if now is None else now
-    hit = _local.get(digest)
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    redis = redis or get_redis_connection("default")
-    raw = redis.hget(KEYS_HASH, digest)
-    if raw is None:
-        info = _info_from_db(digest)
-        redis.hset(KEYS_HASH, digest, info.encode() if info else UNKNOWN)
-    else:
-        info = KeyInfo.decode(raw)
-    if len(_local) > 100_000:
-        _local.clear()  # bounded: random keys from a scanner must not grow memory
-    _local[digest] = (info, now + conf.get("KEY_CACHE_SECONDS"))
-    return info
-
-
-def _info_from_db(digest: str) -> KeyInfo | None:
-    row = SdkKey.objects.active().filter(key_hash=digest).values_list("id", "project_id", "environment", "kind").first()
-    return KeyInfo(row[0], row[1], row[2], row[3]) if row else None
-
-
-def forget_local() -> None:
-    _local.clear()
+    raw = sdk_key_cache.get(redis or redis_client(), hash_key(plaintext), now)
+    return KeyInfo.decode(raw) if raw else None

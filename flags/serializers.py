@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth import get_user_model
 
 from flags.audit import STATE_FIELDS
@@ -49,16 +47,6 @@ def flag_json(flag: Flag, last_evaluated=None) -> dict:
         "last_evaluated_at": evaluated.isoformat() if evaluated else None,
         "environments": {state.environment: state_json(state) for state in flag.environments.all()},
     }
-
-
-def parse_json_body(body: bytes) -> dict:
-    try:
-        data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidChange("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidChange("the body must be a JSON object")
-    return data
 
 
 def flag_fields(data: dict, project) -> dict:

@@ -12,6 +12,7 @@ error events (`contexts.flags`) with no flag of that key.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flags import conf, exposures
@@ -71,16 +72,28 @@ def stale_flags(project, redis, now: dt.datetime) -> list[StaleFlag]:
     return found
 
 
-def unknown_keys(project, redis) -> list[UnknownKey]:
-    from triage.models import ProjectFlag
+# Functions (project) -> [(key, events, last seen)] of flag keys seen outside the flags app.
+# Triage registers the keys its error events carried (triage.flagstate); flags imports nothing
+# of triage, so without it this report shows OFREP misses only.
+_seen_keys_sources: list[Callable] = []
 
+
+def seen_keys_source(function: Callable) -> Callable:
+    """Decorator: registers a source of flag keys seen in use, for unknown_keys."""
+    _seen_keys_sources.append(function)
+    return function
+
+
+def unknown_keys(project, redis) -> list[UnknownKey]:
     known = set(project.flags.values_list("key", flat=True))
     rows: dict[str, dict] = {}
     for key, (count, last) in exposures.missed_keys(redis, project.id).items():
         if key not in known:
             rows[key] = {"ofrep_misses": count, "events": 0, "last_seen": last}
-    for key, count, last in ProjectFlag.objects.filter(project=project).exclude(key__in=known).values_list(
-            "key", "count", "last_seen"):
+    seen = [row for source in _seen_keys_sources for row in source(project)]
+    for key, count, last in seen:
+        if key in known:
+            continue
         row = rows.setdefault(key, {"ofrep_misses": 0, "events": 0, "last_seen": None})
         row["events"] += count
         row["last_seen"] = max(filter(None, [row["last_seen"], last]), default=None)

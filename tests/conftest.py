@@ -30,13 +30,38 @@ def project(alice, bob):
     return make_project("shop", members=[alice, bob])
 
 
+# Everything Switchyard writes to Redis: streams and counters ({switchyard}:…), and the Django
+# cache and flag configuration (switchyard:…). Celery's broker keys are not ours to delete.
+OWN_KEYS = ("{switchyard}:*", "switchyard:*")
+
+
+def delete_own_keys(client) -> None:
+    """The one clean-up: deletes Switchyard's keys, never the whole database (FLUSHDB), which a
+    live worker's broker connection shares."""
+    for pattern in OWN_KEYS:
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _own_redis_keys(request):
+    """Tests that use the database start and end with none of Switchyard's Redis keys: hot
+    counters and cached pages are keyed by ids that the next test's database hands out again.
+    Pure tests (no database) never touch Redis, so they get no Redis at all."""
+    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        yield
+        return
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    delete_own_keys(client)
+    yield
+    delete_own_keys(client)
+
+
 @pytest.fixture
 def redis_client():
-    """The real Redis of this run (CI's server or the embedded one), emptied around each test."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    """The real Redis of this run (CI's server or the embedded one)."""
+    return redis.Redis.from_url(settings.REDIS_URL)
 
 
 @pytest.fixture
@@ -71,12 +96,6 @@ def live_worker_process(django_db_setup, django_db_blocker):
 @pytest.fixture
 def live_stack(transactional_db, live_server_process, live_worker_process):
     """Server and worker, with the test's data committed so both processes see it."""
-    # Hot counters are keyed by group id, and a flushed test database hands the same ids out again.
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match="{switchyard}:counts:*"):
-        client.delete(key)
-    for key in client.scan_iter(match="{switchyard}:users:*"):
-        client.delete(key)
     return live_server_process
 
 

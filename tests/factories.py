@@ -8,9 +8,10 @@ import json
 import uuid
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from triage.projects import create_project
+from projects.members import create_project
 
 _BASE_EVENT = {
     "platform": "python",
@@ -47,7 +48,19 @@ def make_user(username: str, **extra):
 
 
 def make_project(name: str = "shop", members=()):
+    """A project with its first DSN key (triage gives every new project one)."""
     return create_project(name, members=members)
+
+
+def grant(user, *perms: str):
+    """Gives the user permissions named "app_label.codename" and returns the user, with the
+    permission caches Django keeps on the instance emptied so the grant shows at once."""
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    for cache_name in ("_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache_name, None)
+    return user
 
 
 def make_event(**overrides) -> dict:

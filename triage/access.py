@@ -1,23 +1,29 @@
-"""Access checks for dashboard views: load the object the user may see, or 404/403."""
+"""Which groups a user may see and change: the one place pages and the API load a group from.
+
+Built on projects.access: a group of another project is a 404 (its existence is not disclosed),
+and changing one needs `triage.change_errorgroup` (403).
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.db.models import QuerySet
 
-from triage.models import ErrorGroup, Project
-from triage.projects import projects_for
+from projects.access import member_object, require_perm
+from projects.members import projects_for
+from triage.models import ErrorGroup
 
-
-def project_for_user(user, project_id: int) -> Project:
-    """404 rather than 403 for other people's projects: their existence is not disclosed."""
-    return get_object_or_404(projects_for(user), id=project_id)
+CHANGE_GROUP = "triage.change_errorgroup"
 
 
-def group_for_user(user, group_id: int) -> ErrorGroup:
-    return get_object_or_404(ErrorGroup.objects.select_related("project"), id=group_id, project__in=projects_for(user))
+def groups_for_user(user) -> QuerySet:
+    return ErrorGroup.objects.filter(project__in=projects_for(user))
 
 
-def require_perm(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(f"needs the {perm} permission")
+def group_for_user(user, group_id: int, *, for_change: bool = False) -> ErrorGroup:
+    """The group with what its page shows in one query; 404 outside the user's projects, then,
+    `for_change`, 403 without the permission to triage."""
+    groups = ErrorGroup.objects.select_related("project", "assignee", "first_release", "last_release")
+    group = member_object(user, groups, "group", id=group_id)
+    if for_change:
+        require_perm(user, CHANGE_GROUP)
+    return group

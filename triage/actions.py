@@ -1,7 +1,7 @@
 """Triage state changes on a group: one function per change, called by the dashboard and the API alike.
 
 Each change locks the group row first. The worker locks the same row while it folds new events into
-it (triage.grouping.lock_groups), so a resolve and a batch of events never overwrite each other:
+it (triage.grouping.groups.lock_groups), so a resolve and a batch of events never overwrite each other:
 whichever commits second sees the other's result. Each change writes its GroupActivity row in the
 same transaction. Callers check access and permissions; these functions check the data.
 """
@@ -73,10 +73,19 @@ def reopen(group: ErrorGroup, *, actor, now: dt.datetime) -> ErrorGroup:
     return _change(group, actor, now, GroupActivityKind.REOPENED, apply, STATUS_FIELDS)
 
 
+def project_member(project, username: str):
+    """The member of `project` with that username. Only members are assigned groups: ValueError
+    for anyone else (every way of assigning comes through here)."""
+    member = project.members.filter(username=username).first()
+    if member is None:
+        raise ValueError(f"{username} is not a member of {project.name}.")
+    return member
+
+
 def assign(group: ErrorGroup, assignee, *, actor, now: dt.datetime) -> ErrorGroup:
     """Hands the group to `assignee` (None: nobody). Raises ValueError for a non-member of its project."""
-    if assignee is not None and not group.project.members.filter(pk=assignee.pk).exists():
-        raise ValueError(f"{assignee.get_username()} is not a member of {group.project.name}.")
+    if assignee is not None:
+        assignee = project_member(group.project, assignee.get_username())
 
     def apply(g: ErrorGroup) -> dict:
         g.assignee = assignee
@@ -84,6 +93,12 @@ def assign(group: ErrorGroup, assignee, *, actor, now: dt.datetime) -> ErrorGrou
 
     kind = GroupActivityKind.ASSIGNED if assignee else GroupActivityKind.UNASSIGNED
     return _change(group, actor, now, kind, apply, ["assignee"])
+
+
+def assign_by_username(group: ErrorGroup, username: str | None, *, actor, now: dt.datetime) -> ErrorGroup:
+    """`assign` by username, as forms and the API give it; empty or None unassigns."""
+    assignee = project_member(group.project, username) if username else None
+    return assign(group, assignee, actor=actor, now=now)
 
 
 def record_flag_disabled(group: ErrorGroup, *, actor, now: dt.datetime, flag_key: str, environment: str, reason: str) -> None:

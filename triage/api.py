@@ -1,82 +1,43 @@
-"""The read-only JSON API for scripts and CI: bearer tokens, the user's own projects only."""
+"""The groups JSON API for scripts and CI: list groups, read their events, triage them (PUT).
+
+Bearer tokens (projects.api); a user sees the projects they are a member of, and triaging needs
+`triage.change_errorgroup`, as in the dashboard.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import wraps
 
-from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from projects.access import project_member_required
+from projects.api import BadRequest, json_body, page_json, paginate, token_required
 from triage import actions
+from triage.access import group_for_user
 from triage.models import ErrorEvent, ErrorGroup
-from triage.projects import projects_for, user_for_token
 from triage.queries import GroupFilters, groups_for_project, with_breakdowns
-
-PAGE_SIZE = 100
-
-
-def error(status: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)
-
-
-def token_required(view):
-    """Authenticates `Authorization: Bearer <token>`; the view gets request.user set."""
-
-    @csrf_exempt  # bearer tokens are not sent by browsers on their own, so CSRF does not apply
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-        if user is None:
-            response = error(401, "a valid bearer token is required (manage.py createtoken USERNAME)")
-            response["WWW-Authenticate"] = "Bearer"
-            return response
-        request.user = user
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def paginate(request, queryset):
-    try:
-        page_number = int(request.GET.get("page", "1"))
-        page = Paginator(queryset, PAGE_SIZE).page(page_number)
-    except (ValueError, EmptyPage):
-        return None
-    return page
 
 
 @token_required
 @require_GET
-def group_list(request, project_id: int):
-    if not projects_for(request.user).filter(id=project_id).exists():
-        return error(404, "no such project")
+@project_member_required
+def group_list(request, project):
     try:
         filters = GroupFilters.from_params(request.GET)
     except ValueError as exc:
-        return error(400, str(exc))
-    page = paginate(request, groups_for_project(project_id, filters).distinct())
-    if page is None:
-        return error(400, "page out of range")
-    return JsonResponse({"results": [group_json(g) for g in page], "page": page.number, "pages": page.paginator.num_pages})
+        raise BadRequest(str(exc)) from None
+    return page_json(paginate(request, groups_for_project(project.id, filters).distinct()), group_json)
 
 
 @token_required
 @require_GET
 def group_events(request, group_id: int):
-    group = ErrorGroup.objects.filter(id=group_id, project__in=projects_for(request.user)).first()
-    if group is None:
-        return error(404, "no such group")
+    group = group_for_user(request.user, group_id)
     events = ErrorEvent.objects.filter(group=group).select_related("release").order_by("-received_at", "-id")
-    page = paginate(request, events)
-    if page is None:
-        return error(400, "page out of range")
-    return JsonResponse({"results": [event_json(e) for e in page], "page": page.number, "pages": page.paginator.num_pages})
+    return page_json(paginate(request, events), event_json)
 
 
 @token_required
@@ -84,18 +45,11 @@ def group_events(request, group_id: int):
 def group_update(request, group_id: int):
     """Triage a group like the dashboard does: {"status": "resolved" | "resolved_in_next_release" |
     "ignored" | "unresolved", "ignore_count": n, "ignore_until": ISO time, "assignee": username | null}."""
-    group = ErrorGroup.objects.select_related("project").filter(id=group_id, project__in=projects_for(request.user)).first()
-    if group is None:
-        return error(404, "no such group")
-    if not request.user.has_perm("triage.change_errorgroup"):
-        return error(403, "needs the triage.change_errorgroup permission")
+    group = group_for_user(request.user, group_id, for_change=True)
     try:
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError("the body must be a JSON object")
-        apply_update(group, body, request.user, timezone.now())
-    except ValueError as exc:
-        return error(400, str(exc))
+        apply_update(group, json_body(request), request.user, timezone.now())
+    except ValueError as exc:  # BadRequest included
+        raise BadRequest(str(exc)) from None
     return JsonResponse(group_json(with_breakdowns(ErrorGroup.objects.filter(id=group.id)).get()))
 
 
@@ -114,9 +68,7 @@ def apply_update(group: ErrorGroup, body: dict, user, now: dt.datetime) -> None:
     if status == "ignored" and until is not None and until <= now:
         raise ValueError("ignore_until must be in the future")
     name = body.get("assignee")
-    assignee = group.project.members.filter(username=name).first() if name else None
-    if name and assignee is None:
-        raise ValueError(f"{name} is not a member of this project")
+    assignee = actions.project_member(group.project, name) if name else None
     if status == "resolved_in_next_release" and actions.latest_release(group.project_id, now) is None:
         raise ValueError("this project has sent no release yet: resolve it instead")
     changes = {

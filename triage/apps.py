@@ -6,4 +6,6 @@ class TriageConfig(AppConfig):
     verbose_name = "Triage"
 
     def ready(self):
-        from triage import checks, signals  # noqa: F401  (registers system checks and signal handlers)
+        # System checks; the DSN key receivers; triage's hooks into the flags app.
+        from triage import checks, flagstate  # noqa: F401
+        from triage.edge import signals  # noqa: F401

@@ -1,9 +1,12 @@
 """What triage reads from and asks of the flags app: flags by key, their recent changes, the kill.
 
 The one place triage touches flags.*, so the interface between the two apps is visible at a glance:
-flags.models (Flag, FlagEnvironment, FlagChange), flags.changes.disable_flag and
-flags.exposures.exposure_counts. Events name flags by key only; a key the flags app does not know
-(a flag evaluated by another tool) simply has no Flag and no kill button.
+flags.models (Flag, FlagEnvironment, FlagChange), flags.changes.disable_flag,
+flags.exposures.exposure_counts, flags.demo (the demo's flags), and two hooks the flags app
+offers: its `flag_changed` signal (every change redraws the project's charts) and its stale
+flags report's sources of keys (the keys seen on error events). Events name flags by key only; a
+key the flags app does not know (a flag evaluated by another tool) simply has no Flag and no kill
+button.
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
+from django.dispatch import receiver
 
+from flags import stale
 from flags.models import Flag, FlagChange, FlagEnvironment
+from flags.signals import flag_changed
+from triage.cache_keys import bump_chart_generation
+from triage.models import ProjectFlag
 
 SOURCE = "dashboard"
 
@@ -66,3 +74,20 @@ def exposures(redis, project_id: int, key: str, environment: str, minutes: list[
         for variant, count in counts.items():
             totals[str(variant)] = totals.get(str(variant), 0) + int(count)
     return totals
+
+
+def seed_demo_flags(project, owner) -> None:
+    from flags.demo import seed_flags
+
+    seed_flags(project, owner)
+
+
+@receiver(flag_changed)
+def redraw_charts(sender, change: FlagChange, **kwargs) -> None:
+    bump_chart_generation(change.project_id)
+
+
+@stale.seen_keys_source
+def keys_seen_on_errors(project) -> list[tuple[str, int, dt.datetime]]:
+    """(key, error events, last seen) for every flag key the project's error events carried."""
+    return list(ProjectFlag.objects.filter(project=project).values_list("key", "count", "last_seen"))

@@ -1,47 +1,21 @@
-"""Triage data model: projects and their keys, releases, error groups and their events.
+"""Triage data model: DSN keys, releases, error groups and their events, counts and activity.
 
 Models keep to fields, constraints and small derived properties; the pipeline stages that fill
-them (ingest → stream → fingerprint → grouping → stats) are plain modules beside this one.
+them (edge → stream → digest → fingerprint → grouping and counts) are the packages beside this
+module. Project itself lives in the projects app, which flags shares.
 """
 
-import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from projects.models import Project
+
 
 def _new_public_key() -> str:
     return secrets.token_hex(16)
-
-
-class Project(models.Model):
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
-    # One rule a line (see triage.fingerprint.parse_rules): frames that are helpers, never a crash site.
-    grouping_rules = models.TextField(blank=True, default="")
-    retention_events = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Events kept for this project; empty uses the site default."
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from triage.fingerprint import parse_rules
-
-        try:
-            parse_rules(self.grouping_rules)
-        except ValueError as exc:
-            raise ValidationError({"grouping_rules": str(exc)}) from None
 
 
 class ProjectKeyQuerySet(models.QuerySet):
@@ -74,24 +48,6 @@ class ProjectKey(models.Model):
         base = (base_url or settings.SWITCHYARD_BASE_URL).rstrip("/")
         scheme, _, host = base.partition("://")
         return f"{scheme}://{self.public_key}@{host}/{self.project_id}"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class ApiToken(models.Model):
-    """A bearer token for the read API and the flags API. Only its hash is stored."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    label = models.CharField(max_length=100, default="")
-    token_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart.")
-    created_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self):
-        return f"{self.user} {self.prefix}…"
 
 
 class Release(models.Model):
@@ -191,66 +147,63 @@ class ErrorEvent(models.Model):
         return self.event_id
 
 
-class GroupRelease(models.Model):
-    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="release_counts")
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="group_counts")
+class Breakdown(models.Model):
+    """A count of events by one dimension, with when the first and last of them arrived. The
+    digest upserts all of these alike (triage.digest.events)."""
+
     count = models.PositiveBigIntegerField(default=0)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class GroupRelease(Breakdown):
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="release_counts")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="group_counts")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "release"], name="group_release_unique")]
 
 
-class GroupEnvironment(models.Model):
+class GroupEnvironment(Breakdown):
     group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="environment_counts")
     environment = models.CharField(max_length=64)
-    count = models.PositiveBigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "environment"], name="group_environment_unique")]
 
 
-class GroupFlag(models.Model):
+class GroupFlag(Breakdown):
     """How many of a group's events carried a flag key with a value (the flag's evaluated result)."""
 
     group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="flag_counts")
     key = models.CharField(max_length=200)
     value = models.CharField(max_length=200)
-    count = models.PositiveBigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "key", "value"], name="group_flag_unique")]
         indexes = [models.Index(fields=["key", "value"], name="group_flag_key_value")]
 
 
-class ProjectFlag(models.Model):
+class ProjectFlag(Breakdown):
     """Baseline: flag values over all of a project's error events, to tell suspect flags apart."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flag_counts")
     key = models.CharField(max_length=200)
     value = models.CharField(max_length=200)
-    count = models.PositiveBigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "key", "value"], name="project_flag_unique")]
 
 
-class GroupCallPath(models.Model):
+class GroupCallPath(Breakdown):
     """A distinct chain of in-app callers that reached a group's crash site."""
 
     group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="call_paths")
     path_hash = models.CharField(max_length=32)
     frames = models.JSONField(default=list)
-    count = models.PositiveBigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "path_hash"], name="group_call_path_unique")]

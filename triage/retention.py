@@ -3,7 +3,8 @@
 Group counts, breakdowns and minute counts stay: only the event payloads go.
 """
 
-from triage.models import ErrorEvent, Project
+from projects.models import Project
+from triage.models import ErrorEvent
 
 DELETE_CHUNK = 5_000
 

@@ -1,20 +1,17 @@
-"""Periodic tasks: thin wrappers around triage.stats and triage.retention."""
+"""Periodic tasks: thin wrappers around triage.grouping.counters and triage.retention."""
 
-import redis
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from triage import retention, stats
-
-
-def _redis():
-    return redis.Redis.from_url(settings.REDIS_URL)
+from config.redis_clients import redis_client
+from triage import retention
+from triage.grouping import counters
 
 
 @shared_task(ignore_result=True)
 def roll_up_counts():
-    return stats.roll_up_counts(_redis(), timezone.now())
+    return counters.roll_up_counts(redis_client(), timezone.now())
 
 
 @shared_task(ignore_result=True)

@@ -2,13 +2,13 @@ from django.urls import path
 
 from triage import api
 from triage.views import (
-    charts,
     dead_letters,
     developers,
-    flags,
+    first_run,
+    flag_errors,
     group_actions,
-    groups,
-    onboarding,
+    group_detail,
+    group_list,
     projects,
     releases,
 )
@@ -21,11 +21,11 @@ urlpatterns = [
     path("projects/<int:project_id>/settings/", projects.project_settings, name="project_settings"),
     path("projects/<int:project_id>/keys/", projects.key_create, name="key_create"),
     path("projects/<int:project_id>/keys/<int:key_id>/revoke/", projects.key_revoke, name="key_revoke"),
-    path("projects/<int:project_id>/start/", onboarding.project_start, name="project_start"),
+    path("projects/<int:project_id>/start/", first_run.project_start, name="project_start"),
     path("dead-letters/", dead_letters.dead_letter_list, name="dead_letters"),
-    path("groups/", groups.group_list, name="group_list"),
-    path("groups/<int:group_id>/", groups.group_detail, name="group_detail"),
-    path("groups/<int:group_id>/chart/", charts.group_chart, name="group_chart"),
+    path("groups/", group_list.group_list, name="group_list"),
+    path("groups/<int:group_id>/", group_detail.group_detail, name="group_detail"),
+    path("groups/<int:group_id>/chart/", group_detail.group_chart, name="group_chart"),
     path("groups/<int:group_id>/resolve/", group_actions.group_resolve, name="group_resolve"),
     path("groups/<int:group_id>/resolve-next-release/", group_actions.group_resolve_next_release, name="group_resolve_next_release"),
     path("groups/<int:group_id>/ignore/", group_actions.group_ignore, name="group_ignore"),
@@ -33,8 +33,8 @@ urlpatterns = [
     path("groups/<int:group_id>/assign/", group_actions.group_assign, name="group_assign"),
     path("releases/", releases.release_list, name="release_list"),
     path("releases/compare/", releases.release_compare, name="release_compare"),
-    path("flag-errors/", flags.flag_errors, name="flag_errors"),
-    path("flag-errors/<int:project_id>/disable/", flags.flag_disable, name="flag_disable"),
+    path("flag-errors/", flag_errors.flag_errors, name="flag_errors"),
+    path("flag-errors/<int:project_id>/disable/", flag_errors.flag_disable, name="flag_disable"),
     path("developers/", developers.developer_list, name="developer_list"),
 ]
 

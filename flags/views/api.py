@@ -1,4 +1,4 @@
-"""The flags REST API for CI/CD: the same bearer tokens as the groups API (triage.api).
+"""The flags REST API for CI/CD: the same bearer tokens as the groups API (projects.api).
 
 Members of a project read its flags; creating needs `flags.add_flag`, changing and disabling
 `flags.change_flag`. Bad input answers 400 `{"detail": message}`.
@@ -12,42 +12,35 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flags import audit, changes
-from flags.access import visible_flag, visible_project
-from flags.serializers import environment_states, flag_fields, flag_json, parse_json_body, reason_of
+from flags.access import CHANGE_FLAG, flag_for_user
+from flags.serializers import environment_states, flag_fields, flag_json, reason_of
 from flags.validation import InvalidChange, message
-from triage.api import error, paginate, token_required
+from projects.access import project_member_required, require_perm
+from projects.api import BadRequest, json_body, page_json, paginate, token_required
 
 
 def answers_bad_input(view):
+    """InvalidChange from flags.changes and flags.validation becomes a 400 with its message."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except InvalidChange as exc:
-            return error(400, message(exc))
+            raise BadRequest(message(exc)) from None
 
     return wrapper
 
 
-def _denied(request, perm: str):
-    return None if request.user.has_perm(perm) else error(403, f"needs the {perm} permission")
-
-
 @token_required
 @require_http_methods(["GET", "POST"])
+@project_member_required
 @answers_bad_input
-def flag_collection(request, project_id: int):
-    project = visible_project(request.user, project_id)
-    if project is None:
-        return error(404, "no such project")
+def flag_collection(request, project):
     if request.method == "GET":
-        page = paginate(request, project.flags.select_related("owner").prefetch_related("environments"))
-        if page is None:
-            return error(400, "page out of range")
-        return JsonResponse({"results": [flag_json(f) for f in page], "page": page.number, "pages": page.paginator.num_pages})
-    if denied := _denied(request, "flags.add_flag"):
-        return denied
-    data = parse_json_body(request.body)
+        return page_json(paginate(request, project.flags.select_related("owner").prefetch_related("environments")), flag_json)
+    require_perm(request.user, "flags.add_flag")
+    data = json_body(request)
     fields = {"owner": None, **flag_fields(data, project)}  # no owner: create_flag refuses with a message
     flag = changes.create_flag(project, key=data.get("key"), value_type=data.get("value_type", "boolean"), actor=request.user,
                                source="api", environments=environment_states(data), reason=reason_of(data), **fields)
@@ -58,13 +51,9 @@ def flag_collection(request, project_id: int):
 @require_http_methods(["GET", "PATCH"])
 @answers_bad_input
 def flag_resource(request, project_id: int, key: str):
-    flag = visible_flag(request.user, project_id, key)
-    if flag is None:
-        return error(404, "no such flag")
+    flag = flag_for_user(request.user, project_id, key, perm=CHANGE_FLAG if request.method == "PATCH" else None)
     if request.method == "PATCH":
-        if denied := _denied(request, "flags.change_flag"):
-            return denied
-        data = parse_json_body(request.body)
+        data = json_body(request)
         changes.change_flag(flag, fields=flag_fields(data, flag.project), states=environment_states(data),
                             actor=request.user, source="api", reason=reason_of(data))
         flag.refresh_from_db()
@@ -72,15 +61,11 @@ def flag_resource(request, project_id: int, key: str):
 
 
 def _switch(request, project_id: int, key: str, turn):
-    flag = visible_flag(request.user, project_id, key)
-    if flag is None:
-        return error(404, "no such flag")
-    if denied := _denied(request, "flags.change_flag"):
-        return denied
-    data = parse_json_body(request.body)
+    flag = flag_for_user(request.user, project_id, key, perm=CHANGE_FLAG)
+    data = json_body(request)
     environment = data.get("environment")
     if not isinstance(environment, str) or not environment:
-        return error(400, "environment is required")
+        raise BadRequest("environment is required")
     change = turn(flag, environment, actor=request.user, reason=reason_of(data), source="api")
     return JsonResponse({"changed": change is not None, "change": audit.change_json(change) if change else None})
 
@@ -102,12 +87,7 @@ def flag_enable(request, project_id: int, key: str):
 
 @token_required
 @require_GET
-def change_list(request, project_id: int):
+@project_member_required
+def change_list(request, project):
     """The audit log as JSON, newest first; `?flag=<key>` for one flag."""
-    project = visible_project(request.user, project_id)
-    if project is None:
-        return error(404, "no such project")
-    page = paginate(request, audit.changes_for(project, request.GET.get("flag")))
-    if page is None:
-        return error(400, "page out of range")
-    return JsonResponse({"results": [audit.change_json(c) for c in page], "page": page.number, "pages": page.paginator.num_pages})
+    return page_json(paginate(request, audit.changes_for(project, request.GET.get("flag"))), audit.change_json)

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_redis import get_redis_connection
 
+from config.redis_clients import redis_client
 from flags import audit, changes, stale
-from flags.access import flag_for_user, project_for_user, require_perm
+from flags.access import CHANGE_FLAG, flag_for_user
 from flags.environments import project_environments
 from flags.forms import FlagCreateForm, StateForm, SwitchForm, TriggerForm
 from flags.validation import InvalidChange, message
+from projects.access import project_member_required
 
 
 def _to_detail(flag):
@@ -21,9 +22,9 @@ def _to_detail(flag):
 
 
 @login_required
-def flag_list(request, project_id: int):
-    project = project_for_user(request.user, project_id)
-    redis = get_redis_connection("default")
+@project_member_required
+def flag_list(request, project):
+    redis = redis_client()
     evaluated = stale.latest_evaluations(redis, project)
     stale_keys = {s.flag.key for s in stale.stale_flags(project, redis, timezone.now())}
     flags = project.flags.select_related("owner").prefetch_related("environments")
@@ -37,9 +38,8 @@ def flag_list(request, project_id: int):
 
 @login_required
 @require_POST
-def flag_create(request, project_id: int):
-    project = project_for_user(request.user, project_id)
-    require_perm(request.user, "flags.add_flag")
+@project_member_required(perm="flags.add_flag")
+def flag_create(request, project):
     form = FlagCreateForm(request.POST, project=project)
     try:
         if not form.is_valid():
@@ -66,8 +66,7 @@ def flag_detail(request, project_id: int, key: str):
 
 
 def _switch(request, project_id: int, key: str, turn, verb: str):
-    flag = flag_for_user(request.user, project_id, key)
-    require_perm(request.user, "flags.change_flag")
+    flag = flag_for_user(request.user, project_id, key, perm=CHANGE_FLAG)
     form = SwitchForm(request.POST)
     try:
         if not form.is_valid():
@@ -97,8 +96,7 @@ def flag_enable(request, project_id: int, key: str):
 @login_required
 @require_POST
 def environment_update(request, project_id: int, key: str):
-    flag = flag_for_user(request.user, project_id, key)
-    require_perm(request.user, "flags.change_flag")
+    flag = flag_for_user(request.user, project_id, key, perm=CHANGE_FLAG)
     form = StateForm(request.POST)
     try:
         if not form.is_valid():

@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from flags import sdk_keys, triggers
-from flags.access import flag_for_user, project_for_user, require_perm
+from flags.access import CHANGE_FLAG, flag_for_user
 from flags.environments import project_environments
 from flags.forms import SdkKeyForm, TriggerForm
 from flags.models import SdkKey, Trigger
 from flags.validation import InvalidChange, message
+from projects.access import project_member_required, require_perm
 
 
 def _to_detail(flag):
@@ -22,8 +23,7 @@ def _to_detail(flag):
 @login_required
 @require_POST
 def trigger_create(request, project_id: int, key: str):
-    flag = flag_for_user(request.user, project_id, key)
-    require_perm(request.user, "flags.change_flag")  # a trigger URL can disable the flag
+    flag = flag_for_user(request.user, project_id, key, perm=CHANGE_FLAG)  # a trigger URL can disable the flag
     require_perm(request.user, "flags.add_trigger")
     form = TriggerForm(request.POST)
     try:
@@ -42,16 +42,15 @@ def trigger_create(request, project_id: int, key: str):
 @login_required
 @require_POST
 def trigger_revoke(request, project_id: int, key: str, trigger_id: int):
-    flag = flag_for_user(request.user, project_id, key)
-    require_perm(request.user, "flags.change_trigger")
+    flag = flag_for_user(request.user, project_id, key, perm="flags.change_trigger")
     triggers.revoke_trigger(get_object_or_404(Trigger, flag=flag, id=trigger_id), actor=request.user, source="dashboard")
     messages.success(request, "Revoked the trigger URL.")
     return _to_detail(flag)
 
 
 @login_required
-def sdk_key_list(request, project_id: int):
-    project = project_for_user(request.user, project_id)
+@project_member_required
+def sdk_key_list(request, project):
     context = {"project": project, "keys": project.sdk_keys.all(), "form": SdkKeyForm(),
                "environments": project_environments(project.id)}
     return render(request, "flags/sdk_keys.html", context)
@@ -59,9 +58,8 @@ def sdk_key_list(request, project_id: int):
 
 @login_required
 @require_POST
-def sdk_key_create(request, project_id: int):
-    project = project_for_user(request.user, project_id)
-    require_perm(request.user, "flags.add_sdkkey")
+@project_member_required(perm="flags.add_sdkkey")
+def sdk_key_create(request, project):
     form = SdkKeyForm(request.POST)
     try:
         if not form.is_valid():
@@ -78,9 +76,8 @@ def sdk_key_create(request, project_id: int):
 
 @login_required
 @require_POST
-def sdk_key_revoke(request, project_id: int, key_id: int):
-    project = project_for_user(request.user, project_id)
-    require_perm(request.user, "flags.change_sdkkey")
+@project_member_required(perm="flags.change_sdkkey")
+def sdk_key_revoke(request, project, key_id: int):
     sdk_keys.revoke_sdk_key(get_object_or_404(SdkKey, project=project, id=key_id), actor=request.user, source="dashboard")
     messages.success(request, "Revoked the key: apps using it are refused within a second.")
     return redirect("flags:sdk_key_list", project_id=project.id)

@@ -1,4 +1,4 @@
-"""OFREP endpoints as Django views: single and bulk evaluation (flags.answers does the work),
+"""OFREP endpoints as Django views: single and bulk evaluation (flags.ofrep.answers does the work),
 the change stream, and a JSON 404 for any other path under /ofrep/."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from flags import events, ofrep
-from flags.answers import Answer, answer, error_answer
-from flags.ofrep import GENERAL, OfrepError
+from flags.ofrep import protocol, sse
+from flags.ofrep.answers import Answer, answer, error_answer, too_large
+from flags.ofrep.protocol import GENERAL, OfrepError
 from flags.sdk_keys import key_info
 
 
@@ -30,7 +30,7 @@ def _answer(request, key: str | None) -> HttpResponse:
     try:
         body = request.body
     except RequestDataTooBig:
-        return to_response(error_answer(OfrepError(400, ofrep.PARSE_ERROR, "the body is too large", key)))
+        return to_response(too_large(key))
     return to_response(answer(request.method, key, request.headers, body))
 
 
@@ -51,19 +51,19 @@ def not_found(request, rest: str = ""):
 
 
 async def change_stream(request):
-    """GET: text/event-stream of the environment's changes (see flags.events)."""
+    """GET: text/event-stream of the environment's changes (see flags.ofrep.sse)."""
     if request.method == "OPTIONS":
         return to_response(answer("OPTIONS", None, {}, b""))
     if request.method != "GET":
         return to_response(error_answer(OfrepError(405, GENERAL, "use GET")))
-    target = events.read_stream_token(request.GET.get("token", ""))
+    target = sse.read_stream_token(request.GET.get("token", ""))
     if target is None:
-        plaintext = ofrep.bearer_key(request.headers.get("Authorization", ""), request.headers.get("X-API-Key", ""))
+        plaintext = protocol.bearer_key(request.headers.get("Authorization", ""), request.headers.get("X-API-Key", ""))
         info = await sync_to_async(key_info)(plaintext) if plaintext else None
         target = (info.project_id, info.environment, info.kind) if info else None
     if target is None:
         return to_response(error_answer(OfrepError(401, GENERAL, "a valid SDK key or stream token is required")))
-    response = StreamingHttpResponse(events.change_events(target[0], target[1]), content_type="text/event-stream")
+    response = StreamingHttpResponse(sse.change_events(target[0], target[1]), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     response["Access-Control-Allow-Origin"] = "*"

@@ -7,16 +7,16 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django_redis import get_redis_connection
 
+from config.redis_clients import redis_client
 from flags import audit, stale
-from flags.access import project_for_user
+from projects.access import project_member_required
 
 
 @login_required
-def audit_log(request, project_id: int):
+@project_member_required
+def audit_log(request, project):
     """`?flag=<key>` for one flag; `?format=json` exports every matching row as JSON."""
-    project = project_for_user(request.user, project_id)
     flag_key = request.GET.get("flag", "")
     rows = audit.changes_for(project, flag_key or None)
     if request.GET.get("format") == "json":
@@ -29,9 +29,9 @@ def audit_log(request, project_id: int):
 
 
 @login_required
-def stale_flags(request, project_id: int):
-    project = project_for_user(request.user, project_id)
-    redis = get_redis_connection("default")
+@project_member_required
+def stale_flags(request, project):
+    redis = redis_client()
     context = {
         "project": project,
         "stale": stale.stale_flags(project, redis, timezone.now()),

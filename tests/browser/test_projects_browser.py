@@ -5,8 +5,8 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 
+from projects.models import Project
 from tests.live import ROOT
-from triage.models import Project
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

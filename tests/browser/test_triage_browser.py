@@ -12,8 +12,9 @@ from django.core.management import call_command
 
 from flags.demo import demo_sdk_key
 from flags.models import FlagChange
+from projects.models import Project
 from tests.live import ROOT, child_env, wait_for
-from triage.models import ErrorGroup, Project
+from triage.models import ErrorGroup
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 ARTIFACTS = ROOT / "test-artifacts"

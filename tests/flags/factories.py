@@ -1,9 +1,8 @@
-"""Plain factory functions for flags tests (tests/factories.py covers projects and users)."""
+"""Plain factory functions for flags tests (tests/factories.py covers projects, users and grants)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 
 from flags import changes, sdk_keys
 from flags.compiler import compile_flag
@@ -34,10 +33,3 @@ def flag_config(key: str = "f", **state) -> dict:
     env = FlagEnvironment(environment="production", enabled=state.pop("enabled", True),
                           default_variant=state.pop("default_variant", "on"), **state)
     return compile_flag(flag, env, "production")
-
-
-def grant(user, *codenames: str) -> None:
-    """Gives a user flags permissions by codename (change_flag, add_flag, add_trigger, …)."""
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="flags", codename__in=codenames))
-    for cache_name in ("_perm_cache", "_user_perm_cache"):
-        user.__dict__.pop(cache_name, None)

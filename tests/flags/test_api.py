@@ -5,13 +5,14 @@ import json
 import pytest
 
 from flags.models import FlagChange, FlagEnvironment
-from tests.flags.factories import grant, make_flag
-from triage.projects import create_token
+from projects.tokens import create_token
+from tests.factories import grant
+from tests.flags.factories import make_flag
 
 
 @pytest.fixture
 def token(alice):
-    grant(alice, "add_flag", "change_flag")
+    grant(alice, "flags.add_flag", "flags.change_flag")
     return create_token(alice)
 
 
@@ -143,7 +144,7 @@ def test_without_a_token_the_api_answers_401(client, project):
 
 def test_another_projects_flags_are_404(client, project, charlie):
     make_flag(project, "new-checkout")
-    grant(charlie, "change_flag", "add_flag")
+    grant(charlie, "flags.change_flag", "flags.add_flag")
     token = create_token(charlie)
     assert call(client, "get", base(project), token).status_code == 404
     assert call(client, "get", base(project) + "new-checkout/", token).status_code == 404

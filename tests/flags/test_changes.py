@@ -170,9 +170,9 @@ def test_a_failed_change_publishes_nothing_and_records_nothing(project, bob, dja
     assert flag.team == "" and flag.changes.count() == 1
 
 
-def test_published_change_goes_out_on_the_projects_channel(project, bob, raw_redis, django_capture_on_commit_callbacks):
+def test_published_change_goes_out_on_the_projects_channel(project, bob, redis_client, django_capture_on_commit_callbacks):
     flag = make_flag(project)
-    pubsub = raw_redis.pubsub()
+    pubsub = redis_client.pubsub()
     pubsub.subscribe(cache.channel(project.id))
     pubsub.get_message(timeout=1)  # the subscribe confirmation
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,4 +1,4 @@
-"""Management commands: createsdkkey and disable_flag."""
+"""Management commands: create_sdk_key and disable_flag."""
 
 import io
 
@@ -16,9 +16,9 @@ def run(*args) -> str:
     return out.getvalue().strip()
 
 
-def test_createsdkkey_prints_a_key_that_evaluates(project):
+def test_create_sdk_key_prints_a_key_that_evaluates(project):
     make_flag(project)
-    key = run("createsdkkey", str(project.id), "production")
+    key = run("create_sdk_key", str(project.id), "production")
     answer = Client().post("/ofrep/v1/evaluate/flags/new-checkout", data="{}", content_type="application/json",
                            HTTP_AUTHORIZATION=f"Bearer {key}")
     assert answer.status_code == 200 and answer.json()["value"] is True
@@ -26,11 +26,11 @@ def test_createsdkkey_prints_a_key_that_evaluates(project):
     assert (created.source, created.environment, created.after["prefix"]) == ("command", "production", key[:12])
 
 
-def test_createsdkkey_refuses_an_unknown_project_and_a_bad_environment(project):
+def test_create_sdk_key_refuses_an_unknown_project_and_a_bad_environment(project):
     with pytest.raises(CommandError, match="no such project"):
-        run("createsdkkey", "999999", "production")
+        run("create_sdk_key", "999999", "production")
     with pytest.raises(CommandError, match="invalid environment"):
-        run("createsdkkey", str(project.id), "prod env")
+        run("create_sdk_key", str(project.id), "prod env")
 
 
 def test_disable_flag_command_is_audited_with_source_command(project):

@@ -5,12 +5,13 @@ from django.test import Client
 from django.urls import reverse
 
 from flags.models import FlagChange, FlagEnvironment, SdkKey, Trigger
-from tests.flags.factories import grant, make_flag
+from tests.factories import grant
+from tests.flags.factories import make_flag
 
 
 @pytest.fixture
 def logged_in(client, alice):
-    grant(alice, "add_flag", "change_flag", "add_trigger", "change_trigger", "add_sdkkey", "change_sdkkey")
+    grant(alice, "flags.add_flag", "flags.change_flag", "flags.add_trigger", "flags.change_trigger", "flags.add_sdkkey", "flags.change_sdkkey")
     client.force_login(alice)
     return client
 
@@ -48,7 +49,7 @@ def test_flag_page_shows_the_audit_history_and_the_buttons(logged_in, project):
 
 def test_other_users_get_404_for_a_projects_flag_pages(client, project, charlie):
     flag = make_flag(project)
-    grant(charlie, "change_flag")
+    grant(charlie, "flags.change_flag")
     client.force_login(charlie)
     assert client.get(reverse("flags:flag_list", kwargs={"project_id": project.id})).status_code == 404
     assert client.get(detail(flag)).status_code == 404
@@ -94,7 +95,7 @@ def test_state_changes_are_get_proof(logged_in, project):
 
 
 def test_state_changes_need_a_csrf_token(project, alice):
-    grant(alice, "change_flag")
+    grant(alice, "flags.change_flag")
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
     flag = make_flag(project)

@@ -2,7 +2,7 @@
 
 from flags import sdk_keys
 from flags.models import SdkKey
-from tests.flags.conftest import clear_flags_redis
+from tests.conftest import delete_own_keys
 
 
 def test_only_the_hash_and_a_prefix_are_stored(project):
@@ -32,10 +32,10 @@ def test_revoked_key_stays_valid_at_most_for_the_memo_lifetime(project, alice, d
     assert sdk_keys.key_info(plaintext, now=101.5) is None      # a second later: refused
 
 
-def test_lookup_survives_a_redis_flush(project):
+def test_lookup_survives_a_redis_flush(project, redis_client):
     _, plaintext = sdk_keys.create_sdk_key(project, "production", source="command")
-    clear_flags_redis()
-    sdk_keys.forget_local()
+    delete_own_keys(redis_client)
+    sdk_keys.sdk_key_cache.forget()
     assert sdk_keys.key_info(plaintext).project_id == project.id
 
 

@@ -69,29 +69,29 @@ def test_tunables_change_the_thresholds(tunables):
     assert reasons(flag(created_days_ago=3), [state(percentage=50)])
 
 
-def test_unknown_keys_come_from_ofrep_misses_and_error_events(project, raw_redis):
+def test_unknown_keys_come_from_ofrep_misses_and_error_events(project, redis_client):
     from triage.models import ProjectFlag
 
     make_flag(project, "new-checkout")
     now = timezone.now()
-    exposures.record_evaluations(raw_redis, project.id, "production", [], now.timestamp(), misses=["old-banner"])
+    exposures.record_evaluations(redis_client, project.id, "production", [], now.timestamp(), misses=["old-banner"])
     ProjectFlag.objects.create(project=project, key="old-banner", value="true", count=4, first_seen=now, last_seen=now)
     ProjectFlag.objects.create(project=project, key="new-checkout", value="true", count=9, first_seen=now, last_seen=now)
-    found = stale.unknown_keys(project, raw_redis)
+    found = stale.unknown_keys(project, redis_client)
     assert [(u.key, u.ofrep_misses, u.events) for u in found] == [("old-banner", 1, 4)]
 
 
-def test_creating_the_flag_forgets_its_misses(project, raw_redis, django_capture_on_commit_callbacks):
-    exposures.record_evaluations(raw_redis, project.id, "production", [], NOW.timestamp(), misses=["search-v2"])
+def test_creating_the_flag_forgets_its_misses(project, redis_client, django_capture_on_commit_callbacks):
+    exposures.record_evaluations(redis_client, project.id, "production", [], NOW.timestamp(), misses=["search-v2"])
     with django_capture_on_commit_callbacks(execute=True):
         make_flag(project, "search-v2")
-    assert exposures.missed_keys(raw_redis, project.id) == {}
+    assert exposures.missed_keys(redis_client, project.id) == {}
 
 
-def test_last_evaluated_times_are_persisted_from_redis(project, raw_redis):
+def test_last_evaluated_times_are_persisted_from_redis(project, redis_client):
     flag = make_flag(project, "new-checkout")
-    exposures.record_evaluations(raw_redis, project.id, "production", [("new-checkout", "on")], NOW.timestamp())
-    assert stale.record_last_evaluated(raw_redis) == 1
+    exposures.record_evaluations(redis_client, project.id, "production", [("new-checkout", "on")], NOW.timestamp())
+    assert stale.record_last_evaluated(redis_client) == 1
     flag.refresh_from_db()
     assert flag.last_evaluated_at == NOW
-    assert stale.record_last_evaluated(raw_redis) == 0  # never moves backwards or twice
+    assert stale.record_last_evaluated(redis_client) == 0  # never moves backwards or twice

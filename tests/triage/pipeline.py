@@ -7,9 +7,9 @@ from django.conf import settings
 from tests import asgi
 from tests.factories import envelope
 from triage import stream
-from triage.consumer import StreamConsumer
-from triage.handlers import HANDLERS
-from triage.ingest_app import IngestApp
+from triage.edge.asgi import IngestApp
+from triage.stream.consumer import StreamConsumer
+from triage.stream.wiring import HANDLERS
 
 
 async def _no_django(scope, receive, send):

@@ -2,10 +2,10 @@
 
 import pytest
 
+from projects.tokens import create_token
 from tests.factories import make_event, make_project
 from tests.triage.pipeline import drain, send_events
 from triage.models import ErrorGroup
-from triage.projects import create_token
 
 pytestmark = pytest.mark.django_db
 

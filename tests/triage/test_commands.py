@@ -1,4 +1,4 @@
-"""Management commands: createproject, createtoken, seed_demo."""
+"""Triage's management commands: create_project, seed_demo."""
 
 import re
 from io import StringIO
@@ -6,8 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from triage.models import Project
-from triage.projects import user_for_token
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +17,8 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_createproject_prints_a_working_dsn(alice):
-    output = run("createproject", "Checkout API", "--member", "alice")
+def test_create_project_prints_a_working_dsn(alice):
+    output = run("create_project", "Checkout API", "--member", "alice")
     project = Project.objects.get(name="Checkout API")
     dsn = output.strip().splitlines()[-1]
     assert re.fullmatch(rf"https?://[0-9a-f]{{32}}@[^/]+/{project.id}", dsn)
@@ -27,15 +26,9 @@ def test_createproject_prints_a_working_dsn(alice):
     assert list(project.members.all()) == [alice]
 
 
-def test_createproject_refuses_unknown_members():
+def test_create_project_refuses_unknown_members():
     with pytest.raises(CommandError, match="no such user: nobody"):
-        run("createproject", "x", "--member", "nobody")
-
-
-def test_createtoken_prints_a_token_that_authenticates(alice):
-    token = run("createtoken", "alice").strip()
-    assert user_for_token(token) == alice
-    assert alice.api_tokens.get().token_hash != token  # only the hash is stored
+        run("create_project", "x", "--member", "nobody")
 
 
 def test_seed_demo_is_idempotent():

@@ -1,6 +1,6 @@
 """Event → fingerprint: which group an event belongs to, and why.
 
-The algorithm is versioned (house style 7): each group stores ``Fingerprint.algorithm``, and a new
+The algorithm is versioned: each group stores ``Fingerprint.algorithm``, and a new
 algorithm is a new module next to ``v1`` rather than an edit to it.
 """
 

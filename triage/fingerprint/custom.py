@@ -1,6 +1,7 @@
 """The event's own ``fingerprint`` array: entries replace default grouping, ``{{ default }}`` keeps it.
 
-Variables follow Sentry's names (sentry-protocol.md §2.5, the team's research notes) and may stand
+Variables follow Sentry's names
+(https://docs.sentry.io/concepts/data-management/event-grouping/fingerprint-rules/) and may stand
 alone or inside an entry (``"payments-{{ error.type }}"``). A variable with no value becomes
 ``<no-name>``, so a missing transaction still groups consistently instead of vanishing from the hash.
 """

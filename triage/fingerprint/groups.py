@@ -2,7 +2,8 @@
 
 The SDK flattens the tree into the list and links it with ``mechanism.exception_id`` /
 ``parent_id`` (root id 0, ``is_exception_group: true``); a member's own cause hangs below it with
-``source: "__cause__"``. See sentry-protocol.md §1.6 in the team's research notes.
+``source: "__cause__"`` (Sentry's exception-group RFC:
+https://github.com/getsentry/rfcs/blob/main/text/0079-exception-groups.md).
 """
 
 from __future__ import annotations

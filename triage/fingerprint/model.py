@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +34,3 @@ class Fingerprint:
     culprit: str
     call_path: tuple[str, ...]
     call_path_hash: str
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples become lists), e.g. for a JSONField or a stream entry."""
-        data = dataclasses.asdict(self)
-        data["components"] = [dict(c) for c in data["components"]]
-        data["call_path"] = list(self.call_path)
-        return data

@@ -1,6 +1,7 @@
 """Replace the variable parts of a message with placeholders, so ids and timestamps never split a group.
 
-Follows the order Sentry documents (sentry-protocol.md §2.4, the team's research notes): the first
+Follows the order of Sentry's parameterisation
+(https://github.com/getsentry/sentry/blob/master/src/sentry/grouping/parameterization.py): the first
 pattern that matches at a position wins, so an email is not also read as a hostname plus ints. The
 patterns are our own. Two deliberate differences from Sentry: any URL scheme counts (``postgres://``
 and ``redis://`` carry credentials and hosts just like ``https://``), and every quoted literal is

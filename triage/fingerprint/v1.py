@@ -4,8 +4,9 @@ A group should be one bug a developer fixes once. For an exception that is the r
 exception's type, the innermost in-app frame (module and function, never line numbers or source
 text, so edits and releases keep the group), and each chained cause's type and site. The exception
 value only counts when there is no stack at all, and then parameterised. Message events group by
-their logging template. Precedence and the Sentry behaviour this follows are in
-sentry-protocol.md §2 (the team's research notes); the differences are noted where they are made.
+their logging template. The precedence follows Sentry's grouping
+(https://docs.sentry.io/concepts/data-management/event-grouping/); the differences are noted
+where they are made.
 
 Frozen once released: groups store the algorithm id, and a change in hashing is a new module.
 """

@@ -1,10 +1,9 @@
 """The dead-letter streams, for staff: what could not be digested and why."""
 
-import redis
-from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 
+from config.redis_clients import redis_client
 from triage import stream
 
 SHOWN = 100
@@ -12,7 +11,7 @@ SHOWN = 100
 
 @staff_member_required
 def dead_letter_list(request):
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis_client()
     streams = []
     for name in stream.STREAMS:
         dead = stream.dead_letter_stream(name)

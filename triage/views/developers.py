@@ -1,4 +1,4 @@
-"""Developers: open groups per developer, and the groups assigned to me."""
+"""The developers page (/developers/): open groups per developer, and the groups assigned to me."""
 
 from __future__ import annotations
 
@@ -6,21 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from triage import details, listing
-from triage.developers import developer_loads
-from triage.listing import ListQuery
-from triage.projects import projects_for
-from triage.views.common import redis_client, spike_scores, visible_groups
+from config.redis_clients import redis_client
+from projects.members import projects_for
+from triage.access import groups_for_user
+from triage.attribution.spikes import cached_spike_scores
+from triage.pages import as_context
+from triage.pages.developers import developers_page
 
 
 @login_required
 def developer_list(request):
-    now = timezone.now()
-    scores = spike_scores(now)
-    mine = ListQuery.from_params({"assignee": "me", "window": "all"}, request.user.get_username())
-    page = listing.page_of_groups(visible_groups(request.user), mine, now, scores)
-    context = {
-        "loads": developer_loads(projects_for(request.user), scores),
-        "rows": details.group_rows(redis_client(), page.groups, mine.window, now, scores), "page": page, "query": mine,
-    }
-    return render(request, "triage/developers.html", context)
+    now, redis = timezone.now(), redis_client()
+    page = developers_page(groups_for_user(request.user), projects_for(request.user), request.user.get_username(),
+                           redis, now, cached_spike_scores(redis, now))
+    return render(request, "triage/developers.html", as_context(page))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from triage import actions
-from triage.views.common import group_to_change
+from triage.access import group_for_user
 
 
 class IgnoreForm(forms.Form):
@@ -38,7 +38,7 @@ def _refused(request, group, exc: ValueError):
 @login_required
 @require_POST
 def group_resolve(request, group_id: int):
-    group = group_to_change(request.user, group_id)
+    group = group_for_user(request.user, group_id, for_change=True)
     actions.resolve(group, actor=request.user, now=timezone.now())
     return _done(request, group, "Resolved. A new event will reopen it as regressed.")
 
@@ -46,7 +46,7 @@ def group_resolve(request, group_id: int):
 @login_required
 @require_POST
 def group_resolve_next_release(request, group_id: int):
-    group = group_to_change(request.user, group_id)
+    group = group_for_user(request.user, group_id, for_change=True)
     try:
         group = actions.resolve_in_next_release(group, actor=request.user, now=timezone.now())
     except ValueError as exc:
@@ -57,7 +57,7 @@ def group_resolve_next_release(request, group_id: int):
 @login_required
 @require_POST
 def group_ignore(request, group_id: int):
-    group = group_to_change(request.user, group_id)
+    group = group_for_user(request.user, group_id, for_change=True)
     form = IgnoreForm(request.POST)
     if not form.is_valid():
         return _refused(request, group, ValueError("Ignore until a number of events (1 or more) or a date."))
@@ -71,7 +71,7 @@ def group_ignore(request, group_id: int):
 @login_required
 @require_POST
 def group_reopen(request, group_id: int):
-    group = group_to_change(request.user, group_id)
+    group = group_for_user(request.user, group_id, for_change=True)
     actions.reopen(group, actor=request.user, now=timezone.now())
     return _done(request, group, "Reopened.")
 
@@ -79,14 +79,11 @@ def group_reopen(request, group_id: int):
 @login_required
 @require_POST
 def group_assign(request, group_id: int):
-    group = group_to_change(request.user, group_id)
+    group = group_for_user(request.user, group_id, for_change=True)
     form = AssignForm(request.POST)
     username = form.cleaned_data["assignee"] if form.is_valid() else ""
-    assignee = group.project.members.filter(username=username).first() if username else None
     try:
-        if username and assignee is None:
-            raise ValueError(f"{username} is not a member of {group.project.name}.")
-        actions.assign(group, assignee, actor=request.user, now=timezone.now())
+        group = actions.assign_by_username(group, username, actor=request.user, now=timezone.now())
     except ValueError as exc:
         return _refused(request, group, exc)
-    return _done(request, group, f"Assigned to {username}." if assignee else "Unassigned.")
+    return _done(request, group, f"Assigned to {username}." if group.assignee_id else "Unassigned.")

@@ -1,14 +1,15 @@
-"""Creates the demo login and project on first run; later runs change nothing (idempotent)."""
+"""Creates the demo login, project and flags on first run; later runs change nothing (idempotent)."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from triage.models import Project
-from triage.projects import create_project
+from projects.members import create_project
+from projects.models import Project
+from triage import flagstate
 
 
 class Command(BaseCommand):
-    help = "Seeds the local demo: an admin login and a 'demo' project with a DSN key."
+    help = "Seeds the local demo: an admin login, a 'demo' project with a DSN key, and its flags."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", required=True)
@@ -24,13 +25,5 @@ class Command(BaseCommand):
             project = create_project("demo", members=[admin])
             project.slug = "demo"
             project.save(update_fields=["slug"])
-        from django.apps import apps
-
-        if apps.is_installed("flags"):
-            try:
-                from flags.demo import seed_flags
-            except ImportError:
-                seed_flags = None
-            if seed_flags:
-                seed_flags(project, admin)
+        flagstate.seed_demo_flags(project, admin)
         self.stdout.write(f"demo project {project.id} ready")

@@ -1,0 +1,29 @@
+"""Projects and who belongs to them: one function per change, and the one visibility rule."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from projects.models import Project
+
+
+@transaction.atomic
+def create_project(name: str, members=()) -> Project:
+    """A project with a unique slug. Triage gives every new project its first DSN key (a
+    post_save receiver in triage.edge.signals), so this app need not know about DSN keys."""
+    base = slugify(name)[:90] or "project"
+    slug, n = base, 1
+    while Project.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    project = Project.objects.create(name=name, slug=slug)
+    project.members.add(*members)
+    return project
+
+
+def projects_for(user):
+    """The projects a user may see: members see theirs; superusers see all."""
+    if user.is_superuser:
+        return Project.objects.all()
+    return Project.objects.filter(members=user)

@@ -1,0 +1,1 @@
+"""Attribution: the signals a person acts on: spikes, and the flag values suspected behind a group."""

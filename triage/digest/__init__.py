@@ -1,0 +1,1 @@
+"""Digest: a batch of stream messages → events, groups and counts (events), log lines (logs)."""

@@ -1,0 +1,115 @@
+"""Per-minute counts: hot in Redis, rolled up into the database.
+
+The worker counts an event in Redis in the same Lua script that acknowledges its stream
+message: a message is counted if and only if this call acknowledged it. A worker killed before
+the script runs leaves the message pending, so its redelivery counts it; a second consumer that
+raced for the same message finds it already acknowledged and counts nothing. Exactly once, with
+no bookkeeping keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from triage import bulk
+from triage.stream import GROUP, PREFIX
+
+COUNT_AND_ACK_SCRIPT = """
+local ttl = tonumber(ARGV[1])
+local counted = 0
+for i = 1, (#ARGV - 1) / 3 do
+  local id, group_id, user = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+  -- group id 0: a re-sent copy of a stored event, acknowledged but never counted
+  if redis.call('XACK', KEYS[1], '""" + GROUP + """', id) == 1 and group_id ~= '0' then
+    local counts = KEYS[2 * i]
+    redis.call('HINCRBY', counts, group_id, 1)
+    redis.call('EXPIRE', counts, ttl)
+    if user ~= '' then redis.call('PFADD', KEYS[2 * i + 1], user) end
+    counted = counted + 1
+  end
+end
+return counted
+"""
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One stream message whose event belongs to a group (new or seen before)."""
+
+    message_id: bytes
+    group_id: int
+    received_at: dt.datetime
+    user_key: str
+
+
+def minute_of(moment: dt.datetime) -> int:
+    return int(moment.timestamp()) // 60 * 60
+
+
+def counts_key(minute: int) -> str:
+    return f"{PREFIX}:counts:{minute}"
+
+
+def users_key(group_id: int) -> str:
+    return f"{PREFIX}:users:{group_id}"
+
+
+def count_and_ack(redis, stream: str, items: list[Counted], ttl: int) -> int:
+    """Acknowledges the messages and counts each one it acknowledged; returns how many."""
+    if not items:
+        return 0
+    keys, args = [stream], [ttl]
+    for item in items:
+        keys += [counts_key(minute_of(item.received_at)), users_key(item.group_id)]
+        args += [item.message_id, item.group_id, item.user_key]
+    return redis.eval(COUNT_AND_ACK_SCRIPT, len(keys), *keys, *args)
+
+
+def users_affected(redis, group_ids: Iterable[int]) -> dict[int, int]:
+    group_ids = list(group_ids)
+    pipe = redis.pipeline(transaction=False)
+    for group_id in group_ids:
+        pipe.pfcount(users_key(group_id))
+    return dict(zip(group_ids, pipe.execute(), strict=True))
+
+
+def hot_minute_counts(redis, minutes: list[int], group_ids: list[int] | None = None) -> dict[int, dict[int, int]]:
+    """{minute: {group_id: count}} from Redis for the given minutes (epoch seconds)."""
+    pipe = redis.pipeline(transaction=False)
+    for minute in minutes:
+        if group_ids is None:
+            pipe.hgetall(counts_key(minute))
+        else:
+            pipe.hmget(counts_key(minute), group_ids)
+    result = {}
+    for minute, reply in zip(minutes, pipe.execute(), strict=True):
+        if group_ids is None:
+            result[minute] = {int(k): int(v) for k, v in reply.items()}
+        else:
+            result[minute] = {g: int(v) for g, v in zip(group_ids, reply, strict=True) if v is not None}
+    return result
+
+
+def roll_up_counts(redis, now: dt.datetime, minutes: int = 10) -> int:
+    """Copies the last `minutes` minutes of hot counts into GroupMinuteCount.
+
+    Idempotent: it sets the database value to the Redis value, so running it again, or twice at
+    once, changes nothing. Minutes keep being copied while they are hot, so the final value lands.
+    """
+    from triage.models import ErrorGroup, GroupMinuteCount
+
+    current = minute_of(now)
+    hot = hot_minute_counts(redis, [current - 60 * i for i in range(minutes)])
+    live = set(
+        ErrorGroup.objects.filter(id__in={g for counts in hot.values() for g in counts}).values_list("id", flat=True)
+    )
+    rows = [
+        {"group": group_id, "minute": dt.datetime.fromtimestamp(minute, tz=dt.UTC), "count": count}
+        for minute, counts in hot.items()
+        for group_id, count in counts.items()
+        if group_id in live
+    ]
+    bulk.overwrite(GroupMinuteCount, ["group", "minute"], ["count"], rows)
+    return len(rows)

@@ -1,0 +1,161 @@
+"""The group page (/groups/<id>/): the group, one of its events, its flags panel, its activity,
+and the spike chart's figure (/groups/<id>/chart/, fetched by the page).
+
+Each function takes the group and `now`, and costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from triage import actions, cache_keys, flagstate
+from triage.attribution import spikes, suspects
+from triage.attribution.suspects import FlagShare
+from triage.grouping import counters, series
+from triage.models import ErrorEvent, ErrorGroup, GroupEnvironment, Release
+from triage.pages import charts
+from triage.pages.event_view import EventView, event_view
+
+RECENT_EVENTS = 15
+CHART_CACHE_SECONDS = 120
+
+
+@dataclass
+class GroupDetailPage:
+    group: ErrorGroup
+    project: object
+    score: float
+    spiking: bool
+    event: ErrorEvent | None
+    event_view: EventView | None
+    recent_events: list[ErrorEvent]
+    newer: ErrorEvent | None
+    older: ErrorEvent | None
+    environment: str
+    flag_rows: list
+    releases: list
+    environments: list
+    members: list
+    activity: list
+    latest_release: str | None
+    chart_ranges: list[str]
+
+
+def group_detail_page(group: ErrorGroup, event_id: str, now: dt.datetime, score: float) -> GroupDetailPage:
+    """`event_id` picks the event shown (the latest when empty or unknown); `score` is the
+    group's spike score."""
+    recent = list(_events(group).defer("payload")[:RECENT_EVENTS])
+    event = _events(group).filter(event_id=event_id).first() if event_id else None
+    if event is None and recent:
+        event = _events(group).get(id=recent[0].id)
+    environment = main_environment(group)
+    return GroupDetailPage(
+        group=group, project=group.project, score=score, spiking=spikes.is_spiking(score),
+        event=event, event_view=event_view(event.payload) if event else None,
+        recent_events=recent, newer=_neighbour(group, event, newer=True), older=_neighbour(group, event, newer=False),
+        environment=environment, flag_rows=flag_panel(group, environment),
+        releases=list(group.release_counts.select_related("release").order_by("-count")[:10]),
+        environments=list(group.environment_counts.order_by("-count")[:10]),
+        members=list(group.project.members.order_by("username")),
+        activity=list(group.activity.select_related("actor")[:20]),
+        latest_release=actions.latest_release(group.project_id, now),
+        chart_ranges=list(charts.RANGES),
+    )
+
+
+def _events(group: ErrorGroup):
+    return ErrorEvent.objects.filter(group=group).select_related("release").order_by("-received_at", "-id")
+
+
+def _neighbour(group: ErrorGroup, event: ErrorEvent | None, newer: bool) -> ErrorEvent | None:
+    """The next event in (received_at, id) order. Two queries that each walk the (group,
+    received_at) index, where one query with an OR scans a big group's events."""
+    if event is None:
+        return None
+    events = ErrorEvent.objects.filter(group=group).only("event_id")
+    if newer:
+        same = events.filter(received_at=event.received_at, id__gt=event.id).order_by("id")
+        other = events.filter(received_at__gt=event.received_at).order_by("received_at", "id")
+    else:
+        same = events.filter(received_at=event.received_at, id__lt=event.id).order_by("-id")
+        other = events.filter(received_at__lt=event.received_at).order_by("-received_at", "-id")
+    found = list(same[:1]) + list(other[:1])
+    return found[0] if found else None
+
+
+@dataclass
+class FlagRow:
+    key: str
+    values: list[FlagShare]  # suspects first, then by share
+    flag: object | None  # flags.models.Flag, when the flags app manages this key
+    environment: str
+    enabled: bool | None  # in `environment`; None for an unmanaged key
+    last_change: object | None = None  # flags.models.FlagChange
+
+    @property
+    def suspect(self) -> bool:
+        return any(v.suspect for v in self.values)
+
+
+def flag_panel(group: ErrorGroup, environment: str) -> list[FlagRow]:
+    """One row per flag key seen on a group's events: its values' shares, state in `environment`
+    and last change. Keys with a suspect value come first."""
+    baseline, total = suspects.project_baselines({group.project_id})[group.project_id]
+    shares = suspects.group_flag_shares(group, baseline, total)
+    keys = {s.key for s in shares}
+    flags = flagstate.flags_by_key([group.project_id], keys)
+    last_change = {}
+    for change in flagstate.changes(group.project_id, keys, limit=200):
+        last_change.setdefault(change.flag_key, change)
+    by_key: dict[str, list[FlagShare]] = {}
+    for share in shares:
+        by_key.setdefault(share.key, []).append(share)
+    rows = []
+    for key, values in by_key.items():
+        flag = flags.get((group.project_id, key))
+        enabled = flagstate.enabled_in(flag, environment) if flag else None
+        rows.append(FlagRow(key, values, flag, environment, enabled, last_change.get(key)))
+    return rows
+
+
+def main_environment(group: ErrorGroup) -> str:
+    """Where most of the group's events happened; production when it has none recorded."""
+    row = GroupEnvironment.objects.filter(group=group).order_by("-count", "environment").values_list("environment", flat=True).first()
+    return row or "production"
+
+
+def chart_markers(group: ErrorGroup, start: dt.datetime, end: dt.datetime) -> list[charts.Marker]:
+    """Releases first seen in the range, and changes to the flags seen on the group's events."""
+    markers = [
+        charts.Marker(r.first_seen, "release", r.version, f"release {r.version} first seen")
+        for r in Release.objects.filter(project_id=group.project_id, first_seen__gte=start, first_seen__lt=end)[:30]
+    ]
+    keys = list(group.flag_counts.values_list("key", flat=True).distinct())
+    for change in flagstate.changes(group.project_id, keys, since=start, limit=30):
+        where = f" in {change.environment}" if change.environment else ""
+        label = f"{change.flag_key} {change.action}{where}"
+        markers.append(charts.Marker(change.created_at, "flag", label, f"{label} by {change.who}: {change.reason}"))
+    return markers
+
+
+def group_figure(redis, group: ErrorGroup, range_name: str, now: dt.datetime) -> dict:
+    """The spike chart of one group as Plotly figure JSON."""
+    step, buckets = charts.RANGES[range_name]
+    start = charts.range_start(now, step, buckets)
+    counts = series.bucket_counts(redis, [group.id], start, step, buckets, now)[group.id]
+    begin = dt.datetime.fromtimestamp(start, tz=dt.UTC)
+    return charts.spike_figure(counts, start, step, chart_markers(group, begin, now + dt.timedelta(seconds=step)))
+
+
+def cached_group_figure(redis, group: ErrorGroup, range_name: str, now: dt.datetime) -> dict:
+    """group_figure, kept for the minute (the chart's smallest bucket) unless a flag of the
+    project changes first (chart_generation)."""
+    key = cache_keys.chart(group.id, range_name, counters.minute_of(now), cache_keys.current_chart_generation(group.project_id))
+    figure = cache.get(key)
+    if figure is None:
+        figure = group_figure(redis, group, range_name, now)
+        cache.set(key, figure, CHART_CACHE_SECONDS)
+    return figure

@@ -1,0 +1,151 @@
+"""Redis streams between ingest and the workers: names, the message, and the delivery rules.
+
+Ingest appends (XADD) behind a length check; workers read in one consumer group (XREADGROUP),
+acknowledge only after their database transaction has committed, reclaim messages left on dead
+consumers (XAUTOCLAIM), and move a message that failed MAX_DELIVERIES times to a dead-letter
+stream with the reason. Processed entries are trimmed (XTRIM MINID) so the stream's length is
+its backlog, which is what ingest compares with the cap.
+
+Every key carries the hash tag `{switchyard}` so the Lua scripts below, which touch a stream and
+the counters together, stay valid on Redis Cluster (all keys in one slot).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+PREFIX = "{switchyard}"
+EVENTS = f"{PREFIX}:stream:events"
+LOGS = f"{PREFIX}:stream:logs"
+STREAMS = (EVENTS, LOGS)
+GROUP = "digest"
+ERRORS = f"{PREFIX}:delivery-errors"  # message id → last failure reason, for the dead letter
+
+
+class UndeliverableMessage(Exception):
+    """The message can never be digested (unknown project, not an event): a digest raises it,
+    and the consumer dead-letters the message at once instead of retrying it."""
+
+
+def dead_letter_stream(stream: str) -> str:
+    return f"{stream}:dead"
+
+
+@dataclass(frozen=True)
+class IngestMessage:
+    """One accepted item, as ingest hands it to the workers. Defined once, parsed once."""
+
+    project_id: int
+    event_id: str
+    received_at: float
+    payload: bytes
+    version: int = 1
+
+    def to_fields(self) -> dict[str, bytes | str | int | float]:
+        return {
+            "v": self.version,
+            "project": self.project_id,
+            "event_id": self.event_id,
+            "received": repr(self.received_at),
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_fields(cls, fields: dict[bytes, bytes]) -> IngestMessage:
+        """Raises KeyError or ValueError on a malformed entry; the caller dead-letters it."""
+        return cls(
+            project_id=int(fields[b"project"]),
+            event_id=fields[b"event_id"].decode(),
+            received_at=float(fields[b"received"]),
+            payload=fields[b"payload"],
+            version=int(fields.get(b"v", b"1")),
+        )
+
+
+# XADD only when the backlog is under the cap: one round trip, and no race between check and
+# append. Refusing (→ 429) instead of `MAXLEN ~` trimming means an unprocessed event is never
+# silently evicted; MINID trimming by the consumers keeps the length equal to the backlog.
+APPEND_SCRIPT = """
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
+  return false
+end
+return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+"""
+
+
+def append_args(message: IngestMessage, cap: int) -> list:
+    """The ARGV of APPEND_SCRIPT for one message: the cap, then field/value pairs."""
+    args: list = [cap]
+    for field, value in message.to_fields().items():
+        args += [field, value]
+    return args
+
+
+def ensure_group(client, stream: str) -> None:
+    import redis
+
+    try:
+        client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def read_new(client, stream: str, consumer: str, count: int, block_ms: int):
+    """New messages for this consumer: [(id, fields), …]."""
+    reply = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
+    return reply[0][1] if reply else []
+
+
+def claim_idle(client, stream: str, consumer: str, idle_ms: int, count: int):
+    """Messages idle on other (presumably dead) consumers, now owned by this one."""
+    reply = client.xautoclaim(stream, GROUP, consumer, min_idle_time=idle_ms, start_id="0-0", count=count)
+    return [(mid, fields) for mid, fields in reply[1] if fields is not None]
+
+
+def delivery_counts(client, stream: str, ids: list[bytes]) -> dict[bytes, int]:
+    if not ids:
+        return {}
+    lo, hi = min(ids, key=_id_key), max(ids, key=_id_key)
+    rows = client.xpending_range(stream, GROUP, min=lo, max=hi, count=len(ids) * 4 + 100)
+    wanted = set(ids)
+    return {row["message_id"]: row["times_delivered"] for row in rows if row["message_id"] in wanted}
+
+
+def record_failure(client, message_id: bytes, reason: str) -> None:
+    client.hset(ERRORS, message_id, reason[:2000])
+
+
+def dead_letter(client, stream: str, message_id: bytes, fields: dict, reason: str, maxlen: int) -> None:
+    """Moves one message to the dead-letter stream with its reason, then acknowledges it."""
+    entry = {k: v for k, v in fields.items()}
+    entry[b"reason"] = reason[:2000].encode()
+    entry[b"original_id"] = message_id
+    entry[b"dead_at"] = repr(time.time()).encode()
+    pipe = client.pipeline(transaction=True)
+    pipe.xadd(dead_letter_stream(stream), entry, maxlen=maxlen, approximate=True)
+    pipe.xack(stream, GROUP, message_id)
+    pipe.hdel(ERRORS, message_id)
+    pipe.execute()
+
+
+def trim_processed(client, stream: str) -> None:
+    """Drops entries every consumer is done with, so XLEN is the backlog that ingest checks."""
+    pending = client.xpending(stream, GROUP)
+    groups = {g["name"]: g for g in client.xinfo_groups(stream)}
+    info = groups.get(GROUP.encode()) or groups.get(GROUP)
+    if not info:
+        return
+    ms, seq = _id_key(info["last-delivered-id"])
+    floor = f"{ms}-{seq + 1}"  # MINID keeps ids ≥ floor: everything delivered may go…
+    if pending and pending.get("pending"):
+        floor = min(floor, pending["min"], key=_id_key)  # …except what is still pending
+    client.xtrim(stream, minid=floor, approximate=False)
+
+
+def _id_key(message_id: bytes | str) -> tuple[int, int]:
+    if isinstance(message_id, bytes):
+        message_id = message_id.decode()
+    ms, _, seq = message_id.partition("-")
+    return int(ms), int(seq or 0)

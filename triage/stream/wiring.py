@@ -1,0 +1,57 @@
+"""The stream-to-digest wiring: which digest each stream's consumer runs, in which order.
+
+For the events stream: prepare each message (parse, fingerprint: triage.digest.events.prepare),
+digest the batch in one transaction, then acknowledge and count it after the commit. The fault
+point between the two is where the crash tests kill a worker (triage.stream.faults).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.utils import timezone
+
+from projects.models import Project
+from triage import stream
+from triage.digest import events, logs
+from triage.stream import UndeliverableMessage, faults
+from triage.stream.consumer import Handler
+
+PROJECT_CACHE_SECONDS = 5.0
+
+
+class ProjectCache:
+    """Project id → grouping rules text, refreshed every few seconds; unknown ids are undeliverable."""
+
+    def __init__(self):
+        self._rows: dict[int, str] = {}
+        self._loaded = 0.0
+
+    def rules(self, project_id: int) -> str:
+        if project_id not in self._rows or time.monotonic() - self._loaded > PROJECT_CACHE_SECONDS:
+            self._rows = dict(Project.objects.values_list("id", "grouping_rules"))
+            self._loaded = time.monotonic()
+        if project_id not in self._rows:
+            raise UndeliverableMessage(f"project {project_id} does not exist")
+        return self._rows[project_id]
+
+
+def event_handler() -> Handler:
+    projects = ProjectCache()
+
+    def prepare(message_id, message):
+        return events.prepare(message_id, message, projects.rules(message.project_id))
+
+    def write_and_ack(redis, stream_name, batch):
+        counted = events.digest_events(batch, timezone.now())
+        faults.point("after-commit")
+        events.acknowledge(redis, stream_name, counted)
+
+    return Handler(prepare=prepare, write_and_ack=write_and_ack)
+
+
+def log_handler() -> Handler:
+    return Handler(prepare=logs.prepare_logs, write_and_ack=logs.write_logs)
+
+
+HANDLERS = {stream.EVENTS: event_handler, stream.LOGS: log_handler}

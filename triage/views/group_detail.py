@@ -1,0 +1,34 @@
+"""The group page (/groups/<id>/) and its spike chart's data (/groups/<id>/chart/)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from config.redis_clients import redis_client
+from triage.access import group_for_user
+from triage.attribution.spikes import cached_spike_scores
+from triage.pages import as_context, charts
+from triage.pages.group_detail import cached_group_figure, group_detail_page
+
+
+@login_required
+def group_detail(request, group_id: int):
+    group = group_for_user(request.user, group_id)
+    now = timezone.now()
+    score = cached_spike_scores(redis_client(), now).get(group.id, 0.0)
+    page = group_detail_page(group, request.GET.get("event", ""), now, score)
+    return render(request, "triage/group_detail.html", as_context(page))
+
+
+@login_required
+@require_GET
+def group_chart(request, group_id: int):
+    group = group_for_user(request.user, group_id)
+    range_name = request.GET.get("range", "1h")
+    if range_name not in charts.RANGES:
+        return JsonResponse({"detail": f"range must be one of {', '.join(charts.RANGES)}"}, status=400)
+    return JsonResponse(cached_group_figure(redis_client(), group, range_name, timezone.now()))

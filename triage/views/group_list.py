@@ -1,0 +1,35 @@
+"""The group list (/groups/, the home page); before the first event, the first-run page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django_htmx.http import HttpResponseClientRefresh
+
+from config.redis_clients import redis_client
+from projects.members import projects_for
+from triage.access import groups_for_user
+from triage.attribution.spikes import cached_spike_scores
+from triage.pages import as_context
+from triage.pages.first_run import first_run_page
+from triage.pages.group_list import ListQuery, group_list_page
+
+
+@login_required
+def group_list(request):
+    try:
+        query = ListQuery.from_params(request.GET, request.user.get_username())
+    except ValueError as exc:
+        return render(request, "triage/group_list.html", {"error": str(exc)}, status=400)
+    projects, groups = projects_for(request.user), groups_for_user(request.user)
+    has_groups = groups.exists()
+    if request.htmx and (request.htmx.target == "first-run") == has_groups:
+        return HttpResponseClientRefresh()  # the first event arrived, or the rows poller found none left
+    if not has_groups:
+        return render(request, "triage/first_run.html", as_context(first_run_page(projects)))
+    now = timezone.now()
+    redis = redis_client()
+    page = group_list_page(groups, projects, query, redis, now, cached_spike_scores(redis, now))
+    template = "triage/_group_rows.html" if request.htmx else "triage/group_list.html"
+    return render(request, template, as_context(page))
