@@ -99,12 +99,15 @@ def wait_for(predicate, timeout: float = 20, interval: float = 0.05, what: str =
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def with_redis_db(db: int) -> dict[str, str]:
-    """REDIS_URL and CELERY_BROKER_URL for another database of the same Redis server, so a test's
-    workers see none of the session worker's stream."""
+def with_redis_db(offset: int) -> dict[str, str]:
+    """REDIS_URL and CELERY_BROKER_URL for another database of the same Redis server, `offset`
+    after this run's, so a test's workers see none of the session worker's stream (and two runs
+    on different databases of one server keep apart)."""
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: I001
 
     parts = urlsplit(settings.REDIS_URL)
+    current = int(dict(parse_qsl(parts.query)).get("db", 0)) if parts.scheme == "unix" else int(parts.path.strip("/") or 0)
+    db = (current + offset) % 16
     if parts.scheme == "unix":
         query = dict(parse_qsl(parts.query), db=str(db))
         redis_url = f"unix://{parts.path}?{urlencode(query)}"

@@ -20,7 +20,7 @@ EVENTS = 40
 
 
 def test_worker_killed_after_commit_before_ack_loses_nothing_and_counts_nothing_twice(project):
-    env = with_redis_db(3)
+    env = with_redis_db(2)
     client = redis.Redis.from_url(env["REDIS_URL"])
     client.flushdb()
     stream.ensure_group(client, stream.EVENTS)
