@@ -73,19 +73,35 @@ async def respond_json(send, status: int, data: Any, response_headers=()) -> Non
     await respond(send, status, json.dumps(data).encode(), [(b"content-type", b"application/json"), *response_headers])
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels deep. Iterative, so input nested
+    far deeper than Python's recursion limit is measured, not crashed on."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if type(node) is dict else node if type(node) is list else ()
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return False
+
+
 class HotKeyCache:
     """API key → what it grants, for the front doors' hot path, in three levels: a per-process
     dict that lives `ttl()` seconds (so a revoked key is refused everywhere within that time), a
     Redis hash shared by every process (written on commit of each key change, see `publish`),
     and the database when Redis has no entry (after a flush, or for a key never seen).
 
-    Keys the database does not know are cached as UNKNOWN too, so a flood of made-up keys
-    costs one database query each at most, and the memo is bounded so it cannot grow with them.
+    A key the database does not know is remembered as unknown for NEGATIVE_SECONDS, in a Redis
+    key of its own that expires (a hash field cannot), so a flood of made-up keys costs one
+    database query each at most and leaves nothing behind; the memo is bounded so it cannot grow
+    with them either. Callers refuse malformed keys before asking, which bounds each entry's size.
     `load(key) -> str | None` reads the database; values are strings (the caller encodes).
     """
 
     UNKNOWN = b"0"
     MEMO_LIMIT = 100_000
+    NEGATIVE_SECONDS = 60
 
     def __init__(self, hash_name: str, load: Callable[[str], str | None], ttl: Callable[[], float]):
         self.hash_name = hash_name
@@ -94,16 +110,21 @@ class HotKeyCache:
         self._memo: dict[str, tuple[bytes, float]] = {}
         self._load_async: Callable[[str], Awaitable[str | None]] = sync_to_async(load)
 
+    def unknown_key(self, key: str) -> str:
+        return f"{self.hash_name}:unknown:{key}"
+
     def get(self, redis, key: str, now: float | None = None) -> bytes | None:
         """The cached value of an active key, or None (unknown or revoked). Synchronous Redis."""
         now = time.monotonic() if now is None else now
         hit = self._memo.get(key)
         if hit is not None and hit[1] > now:
             return _known(hit[0])
-        raw = redis.hget(self.hash_name, key)
+        pipe = redis.pipeline(transaction=False)
+        pipe.hget(self.hash_name, key)
+        pipe.exists(self.unknown_key(key))
+        raw, unknown = pipe.execute()
         if raw is None:
-            raw = _encode(self.load(key))
-            redis.hset(self.hash_name, key, raw)
+            raw = self.UNKNOWN if unknown else self._remember_in_redis(redis, key, self.load(key))
         return self._remember(key, raw, now)
 
     async def aget(self, redis, key: str, now: float | None = None) -> bytes | None:
@@ -112,30 +133,51 @@ class HotKeyCache:
         hit = self._memo.get(key)
         if hit is not None and hit[1] > now:
             return _known(hit[0])
-        raw = await redis.hget(self.hash_name, key)
+        pipe = redis.pipeline(transaction=False)
+        pipe.hget(self.hash_name, key)
+        pipe.exists(self.unknown_key(key))
+        raw, unknown = await pipe.execute()
         if raw is None:
-            raw = _encode(await self._load_async(key))
-            await redis.hset(self.hash_name, key, raw)
+            if unknown:
+                raw = self.UNKNOWN
+            else:
+                value = await self._load_async(key)
+                raw = _encode(value)
+                if value:
+                    await redis.hset(self.hash_name, key, raw)
+                else:
+                    await redis.set(self.unknown_key(key), 1, ex=self.NEGATIVE_SECONDS)
         return self._remember(key, raw, now)
 
     def publish(self, redis, key: str, value: str | None) -> None:
-        publish_key_value(redis, self.hash_name, key, value)
+        """Called on commit of a key change: an active key maps to its value; a revoked one is
+        dropped from the hash and remembered as unknown. Other processes see the change when
+        their memo expires."""
+        pipe = redis.pipeline(transaction=True)
+        if value:
+            pipe.hset(self.hash_name, key, value)
+            pipe.delete(self.unknown_key(key))
+        else:
+            pipe.hdel(self.hash_name, key)
+            pipe.set(self.unknown_key(key), 1, ex=self.NEGATIVE_SECONDS)
+        pipe.execute()
 
     def forget(self) -> None:
         """Empties this process's memo (tests, whose databases reuse ids)."""
         self._memo.clear()
+
+    def _remember_in_redis(self, redis, key: str, value: str | None) -> bytes:
+        if value:
+            redis.hset(self.hash_name, key, value)
+        else:
+            redis.set(self.unknown_key(key), 1, ex=self.NEGATIVE_SECONDS)
+        return _encode(value)
 
     def _remember(self, key: str, raw: bytes, now: float) -> bytes | None:
         if len(self._memo) > self.MEMO_LIMIT:
             self._memo.clear()
         self._memo[key] = (raw, now + self.ttl())
         return _known(raw)
-
-
-def publish_key_value(redis, hash_name: str, key: str, value: str | None) -> None:
-    """Called on commit of a key change: an active key maps to its value, a revoked one to
-    UNKNOWN. Other processes see the change when their memo expires."""
-    redis.hset(hash_name, key, _encode(value))
 
 
 def _encode(value: str | None) -> bytes:

@@ -161,6 +161,8 @@ SWITCHYARD = {
     "MAX_COMPRESSED_BYTES": env_int("SWITCHYARD_MAX_COMPRESSED_BYTES", 20 * 1024 * 1024, minimum=1024),
     "MAX_DECOMPRESSED_BYTES": env_int("SWITCHYARD_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024),
     "MAX_EVENT_BYTES": env_int("SWITCHYARD_MAX_EVENT_BYTES", 1024 * 1024, minimum=1024),
+    # Bodies that decode past 1 MB are parsed off the event loop, this many at once per process.
+    "HEAVY_BODIES": env_int("SWITCHYARD_HEAVY_BODIES", 2, minimum=1),
     "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 1000, minimum=1),
     "CONSUMER_THREADS": env_int("SWITCHYARD_CONSUMER_THREADS", 1, minimum=1),
     "BLOCK_MS": env_int("SWITCHYARD_BLOCK_MS", 1000, minimum=1),

@@ -135,6 +135,8 @@ def publish(project_id: int, environments, event: dict) -> None:
                 "lastModified": int(stored["modified"]),
                 "environment": environment,
                 **event,
+                # Whether client (browser) keys may see the flag's name (flags.ofrep.sse).
+                "client": bool(stored["flags"].get(event.get("flag"), {}).get("client")),
             }
             redis.publish(channel(project_id), json.dumps(message))
     except Exception:

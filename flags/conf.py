@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "MISS_TTL_SECONDS": 14 * 24 * 3600,
     # Server-sent events: a comment line this often keeps proxies from closing an idle stream.
     "SSE_KEEPALIVE_SECONDS": 15,
+    # Open change streams per process: per SDK key (a client key serves every browser of an app)
+    # and in all. Past them a new stream gets 429.
+    "SSE_STREAMS_PER_KEY": {"server": 50, "client": 2000},
+    "SSE_STREAMS_PER_PROCESS": 5000,
     # Lifetime of the signed event-stream URL handed out in bulk responses.
     "SSE_URL_MAX_AGE_SECONDS": 3600,
 }

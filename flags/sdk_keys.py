@@ -23,6 +23,7 @@ from config.redis_clients import redis_client
 from flags import audit
 from flags.cache import RAW_PREFIX
 from flags.models import SdkKey, SdkKeyKind
+from flags.ofrep.sse import REVOKED_CHANNEL
 from flags.validation import InvalidChange, validate_environment
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,20 @@ def _snapshot(key: SdkKey) -> dict:
 def _publish(key: SdkKey) -> None:
     info = KeyInfo(key.id, key.project_id, key.environment, key.kind).encode() if key.is_active else None
     try:
-        sdk_key_cache.publish(redis_client(), key.key_hash, info)
+        redis = redis_client()
+        sdk_key_cache.publish(redis, key.key_hash, info)
+        if info is None:
+            redis.publish(REVOKED_CHANNEL, key.id)  # open change streams of the key close
     except Exception:
         # Lookups fall back to the database on a miss, and per-process memos expire in a second;
         # a revoked key stays cached as valid in Redis until the next publish, so say so loudly.
         log.exception("could not publish SDK key %s to Redis", key.prefix)
+
+
+def key_is_active(key_id: int) -> bool:
+    """For change streams opened with a signed URL, which names the key but cannot know it was
+    revoked since."""
+    return SdkKey.objects.active().filter(id=key_id).exists()
 
 
 def _info_in_db(digest: str) -> str | None:
@@ -110,7 +120,17 @@ def _info_in_db(digest: str) -> str | None:
 sdk_key_cache = HotKeyCache(KEYS_HASH, _info_in_db, ttl=lambda: settings.SWITCHYARD["KEY_CACHE_SECONDS"])
 
 
+MAX_KEY_LENGTH = 100  # ours are 49 characters; anything much longer is refused unhashed
+
+
+def well_formed(plaintext: str) -> bool:
+    return len(plaintext) <= MAX_KEY_LENGTH and plaintext.startswith(tuple(PREFIXES.values()))
+
+
 def key_info(plaintext: str, redis=None, now: float | None = None) -> KeyInfo | None:
-    """The project, environment and kind of an active key; None for unknown or revoked keys."""
+    """The project, environment and kind of an active key; None for unknown or revoked keys.
+    A malformed key is refused before any lookup, so it costs no Redis entry and no query."""
+    if not well_formed(plaintext):
+        return None
     raw = sdk_key_cache.get(redis or redis_client(), hash_key(plaintext), now)
     return KeyInfo.decode(raw) if raw else None

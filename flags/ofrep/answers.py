@@ -114,6 +114,6 @@ def _bulk(headers: Mapping[str, str], body: bytes) -> Answer:
     data = {
         "flags": items,
         "metadata": {"version": config.version, "environment": info.environment},
-        "eventStreams": sse.event_streams(info.project_id, info.environment, info.kind),
+        "eventStreams": sse.event_streams(info.project_id, info.environment, info.kind, info.key_id),
     }
     return json_answer(data, ETag=etag)

@@ -18,6 +18,7 @@ import hashlib
 import json
 from typing import Any
 
+from config.edge import nested_deeper_than
 from flags.cache import EnvironmentConfig
 from flags.evaluation import Resolution, evaluate
 from flags.models import SdkKeyKind
@@ -40,6 +41,10 @@ class OfrepError(Exception):
         return body
 
 
+# Targeting reads flat attributes; a little nesting is allowed for apps that send objects along.
+MAX_CONTEXT_DEPTH = 32
+
+
 def parse_context(body: bytes, key: str | None = None) -> dict:
     """The flat evaluation context of a request body; `{}`, `{"context": {}}` and an empty body
     are all an empty context."""
@@ -49,6 +54,10 @@ def parse_context(body: bytes, key: str | None = None) -> dict:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise OfrepError(400, PARSE_ERROR, f"the body is not valid JSON: {exc}", key) from None
+    except RecursionError:  # deeper than Python's recursion limit: bad input like any other
+        raise OfrepError(400, PARSE_ERROR, "the body nests too deeply", key) from None
+    if nested_deeper_than(data, MAX_CONTEXT_DEPTH):
+        raise OfrepError(400, INVALID_CONTEXT, f"the context nests deeper than {MAX_CONTEXT_DEPTH} levels", key)
     if not isinstance(data, dict):
         raise OfrepError(400, INVALID_CONTEXT, "the body must be a JSON object {\"context\": {...}}", key)
     context = data.get("context", {})

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from flags.ofrep import protocol, sse
 from flags.ofrep.answers import Answer, answer, error_answer, too_large
 from flags.ofrep.protocol import GENERAL, OfrepError
-from flags.sdk_keys import key_info
+from flags.sdk_keys import key_info, key_is_active
 
 
 def to_response(result: Answer) -> HttpResponse:
@@ -57,13 +57,19 @@ async def change_stream(request):
     if request.method != "GET":
         return to_response(error_answer(OfrepError(405, GENERAL, "use GET")))
     target = sse.read_stream_token(request.GET.get("token", ""))
+    if target is not None and not await sync_to_async(key_is_active)(target[3]):
+        target = None  # the token outlives a revoked key, the stream does not
     if target is None:
         plaintext = protocol.bearer_key(request.headers.get("Authorization", ""), request.headers.get("X-API-Key", ""))
         info = await sync_to_async(key_info)(plaintext) if plaintext else None
-        target = (info.project_id, info.environment, info.kind) if info else None
+        target = (info.project_id, info.environment, info.kind, info.key_id) if info else None
     if target is None:
         return to_response(error_answer(OfrepError(401, GENERAL, "a valid SDK key or stream token is required")))
-    response = StreamingHttpResponse(sse.change_events(target[0], target[1]), content_type="text/event-stream")
+    try:
+        stream = sse.hub.open(*target)
+    except sse.TooManyStreams:
+        return to_response(error_answer(OfrepError(429, GENERAL, "too many open change streams for this key"), **{"Retry-After": "60"}))
+    response = StreamingHttpResponse(sse.change_events(stream), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     response["Access-Control-Allow-Origin"] = "*"

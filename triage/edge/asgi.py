@@ -9,6 +9,7 @@ database write (the key lookup reads the DB only on a cache miss).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -19,10 +20,13 @@ from config import edge
 from config.redis_clients import async_redis_client
 from triage import stream
 from triage.edge import parsing
+from triage.edge.body import OverBudget
+from triage.edge.errors import IngestError
 from triage.edge.keys import dsn_key_cache, project_for_key
-from triage.edge.parsing import IngestError
 
 log = logging.getLogger(__name__)
+
+INLINE_DECODE_BYTES = 1 << 20  # decoded on the event loop before a request moves to a thread
 
 # A DSN may carry a path prefix (`http://k@host/prefix/42` posts to `/prefix/api/42/envelope/`).
 INGEST_PATH = re.compile(r"^(?:/[^/]+)*?/api/(?P<project>\d+)/(?P<kind>envelope|store)/?$")
@@ -42,6 +46,7 @@ class IngestApp:
         self.fallback = fallback
         self.options = settings.SWITCHYARD
         self.keys = dsn_key_cache()
+        self.heavy = asyncio.Semaphore(self.options["HEAVY_BODIES"])
         self._redis = None
         self._append = None
 
@@ -58,39 +63,50 @@ class IngestApp:
         try:
             status, body, headers = await self._ingest(scope, receive, int(match["project"]), match["kind"])
         except IngestError as exc:
-            status, body, headers = exc.status, {"detail": exc.detail}, []
+            status, body, headers = exc.status, {"detail": exc.detail}, exc.headers
         except Exception:  # Redis down or a bug: the SDK must see 503, never a hung request
             log.exception("ingest failed")
             status, body, headers = 503, {"detail": "temporarily unavailable"}, [(b"retry-after", b"5")]
         await _respond(send, status, body, headers)
 
     async def _ingest(self, scope, receive, project_id: int, kind: str):
+        """The key first (from the headers or the query, before the body is read), then the body
+        under its limits, parsed inline when small and in a worker thread when not."""
         headers = edge.headers(scope)
         received_at = time.time()
-        body = await _read_body(receive, headers, self.options["MAX_COMPRESSED_BYTES"])
-        body = parsing.decompress(body, headers.get("content-encoding", ""), self.options["MAX_DECOMPRESSED_BYTES"])
         public_key = parsing.public_key_from_auth_header(
             headers.get("x-sentry-auth") or headers.get("authorization", "")
         ) or parsing.public_key_from_query(scope.get("query_string", b"").decode("latin-1"))
-        if kind == "store":
-            messages, event_id = await self._store_messages(project_id, body, received_at)
-        else:
-            envelope = parsing.parse_envelope(body)
-            public_key = public_key or parsing.public_key_from_dsn(envelope.header.get("dsn"))
-            messages, event_id = parsing.envelope_messages(
-                project_id, envelope, received_at, self.options["MAX_EVENT_BYTES"]
-            )
-        await self._authenticate(public_key, project_id)
+        if public_key:
+            await self._authenticate(public_key, project_id)
+        body = await _read_body(receive, headers, self.options["MAX_COMPRESSED_BYTES"])
+        encoding = headers.get("content-encoding", "")
+        if not public_key:  # a tunnelled envelope names its key in its header line only
+            limit = self.options["MAX_DECOMPRESSED_BYTES"]
+            await self._authenticate(parsing.header_public_key(body, encoding, limit) if kind == "envelope" else None, project_id)
+        messages, event_id = await self._parse(kind, project_id, body, encoding, received_at)
         refused = await self._append_all(messages)
         return _reply(event_id, messages, refused, self.options["RETRY_AFTER_SECONDS"])
 
-    async def _store_messages(self, project_id, body, received_at):
-        message = parsing.event_message(project_id, body, None, received_at, self.options["MAX_EVENT_BYTES"])
-        return [(stream.EVENTS, message)], message.event_id
+    async def _parse(self, kind, project_id, body, encoding, received_at):
+        """Inline up to INLINE_DECODE_BYTES of decoded body (nearly every request: an event is
+        ~8 KB); past that, again in a thread, at most HEAVY_BODIES at a time per process, so a
+        client sending bodies that inflate to 100 MB holds neither the event loop nor the memory
+        of more than a few of them."""
+        args = (kind, project_id, body, encoding, received_at, self.options)
+        try:
+            return parsing.request_messages(*args, budget=INLINE_DECODE_BYTES)
+        except OverBudget:
+            pass
+        async with self.heavy:
+            return await asyncio.to_thread(parsing.request_messages, *args)
 
     async def _authenticate(self, public_key: str | None, project_id: int) -> None:
         if not public_key:
-            raise IngestError(401, "missing sentry_key (X-Sentry-Auth header or query)")
+            raise IngestError(401, "missing sentry_key (X-Sentry-Auth header, query or envelope dsn)")
+        public_key = parsing.well_formed_key(public_key)
+        if public_key is None:
+            raise IngestError(401, "unknown or revoked DSN key")
         owner = await project_for_key(self.keys, self.redis, public_key)
         if owner is None:
             raise IngestError(401, "unknown or revoked DSN key")

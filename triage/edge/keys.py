@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from config.edge import HotKeyCache, publish_key_value
+from config.edge import HotKeyCache
 from triage.models import ProjectKey
 from triage.stream import PREFIX
 
@@ -18,7 +18,11 @@ KEYS_HASH = f"{PREFIX}:dsn-keys"
 
 def dsn_key_cache() -> HotKeyCache:
     """One per process (the ingest app keeps it); the memo lives KEY_CACHE_SECONDS."""
-    return HotKeyCache(KEYS_HASH, _project_in_db, ttl=lambda: settings.SWITCHYARD["KEY_CACHE_SECONDS"])
+    return HotKeyCache(KEYS_HASH, _project_in_db, ttl=_memo_seconds)
+
+
+def _memo_seconds() -> float:
+    return settings.SWITCHYARD["KEY_CACHE_SECONDS"]
 
 
 async def project_for_key(cache: HotKeyCache, redis, public_key: str, now: float | None = None) -> int | None:
@@ -34,7 +38,7 @@ def _project_in_db(public_key: str) -> str | None:
 
 def publish_key(redis, public_key: str, project_id: int | None) -> None:
     """Active keys map to their project, revoked ones to unknown (called on commit)."""
-    publish_key_value(redis, KEYS_HASH, public_key, str(project_id) if project_id else None)
+    dsn_key_cache().publish(redis, public_key, str(project_id) if project_id else None)
 
 
 def add_key(project, label: str = "Default") -> ProjectKey:

@@ -3,19 +3,20 @@
 Plain functions, no I/O: the ASGI handler in triage.edge.asgi reads the request, calls these,
 and appends what they return to Redis. Every refusal is an IngestError carrying the HTTP status a
 Sentry client understands (400 malformed, 401 no or bad key, 403 wrong project, 413 too large).
+The envelope format: https://develop.sentry.dev/sdk/foundations/transport/envelopes/
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-import brotli
-
+from config.edge import nested_deeper_than
 from triage import jsonutil
+from triage.edge.body import Plain, Reader, decoded
+from triage.edge.errors import IngestError
 from triage.stream import EVENTS, LOGS, IngestMessage
 
 # Items we store; every other type (transaction, session, client_report, attachment, …) is
@@ -24,19 +25,23 @@ STREAM_FOR_ITEM = {"event": EVENTS, "log": LOGS}
 RATE_LIMIT_CATEGORY = {EVENTS: "error;default", LOGS: "log_item"}
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _AUTH_PAIR = re.compile(r"(\w+)\s*=\s*([^,\s]+)")
+# A DSN's public key is 32 hex digits (Sentry's, and ours): anything else is refused before any
+# lookup, so made-up keys of any length never reach the cache or the database.
+_PUBLIC_KEY = re.compile(r"^[0-9a-fA-F]{32}$")
 
-
-class IngestError(Exception):
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+MAX_HEADER_BYTES = 64 * 1024  # an envelope or item header line
+MAX_ITEMS = 1000  # items of any type in one envelope
+MAX_LOG_ITEMS = 100  # log items kept from one envelope (the SDK sends one, of up to 100 lines)
+# Real SDK events nest about 10 deep (sentry-sdk trims databags at 5). Deeper input is refused:
+# each level costs the worker and the pages a recursion frame (Python allows about 1,000).
+MAX_JSON_DEPTH = 256
 
 
 @dataclass(frozen=True)
 class Envelope:
     header: dict
-    items: list[tuple[dict, bytes]]
+    items: list[tuple[dict, bytes]]  # the items of the types Switchyard keeps, with their payloads
+    dropped: int = field(default=0)  # items of other types, read past and not kept
 
 
 # --- authentication ----------------------------------------------------------------------------
@@ -59,7 +64,7 @@ def public_key_from_query(query_string: str) -> str | None:
 
 
 def public_key_from_dsn(dsn: object) -> str | None:
-    if not isinstance(dsn, str) or not dsn:
+    if not isinstance(dsn, str) or not dsn or len(dsn) > 2048:
         return None
     try:
         return urlsplit(dsn).username or None
@@ -67,95 +72,94 @@ def public_key_from_dsn(dsn: object) -> str | None:
         return None
 
 
+def well_formed_key(public_key: str | None) -> str | None:
+    """The key in lower case when it looks like a DSN public key, else None (refused unlooked)."""
+    if public_key and _PUBLIC_KEY.match(public_key):
+        return public_key.lower()
+    return None
+
+
 # --- bodies --------------------------------------------------------------------------------------
 
 
 def decompress(body: bytes, content_encoding: str, limit: int) -> bytes:
-    """Undoes Content-Encoding (gzip, deflate, br, or a list of them) without ever holding more
-    than `limit` bytes of output, so a decompression bomb costs us `limit` bytes, not its claim."""
-    encodings = [e.strip().lower() for e in content_encoding.split(",") if e.strip()]
-    for encoding in reversed(encodings):
-        if encoding in ("gzip", "x-gzip"):
-            body = _inflate(body, zlib.decompressobj(16 + zlib.MAX_WBITS), limit)
-        elif encoding == "deflate":
-            # HTTP "deflate" is zlib-wrapped, but some clients send raw deflate: accept both.
-            wbits = zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS
-            body = _inflate(body, zlib.decompressobj(wbits), limit)
-        elif encoding == "br":
-            body = _unbrotli(body, limit)
-        elif encoding != "identity":
-            raise IngestError(400, f"unsupported Content-Encoding {encoding!r}")
-    if len(body) > limit:
-        raise IngestError(413, f"body is over {limit} bytes")
-    return body
+    """The whole decoded body, never more than `limit` bytes of it (413)."""
+    return _read_all(decoded(body, content_encoding, limit))
 
 
-def _inflate(body: bytes, decompressor, limit: int) -> bytes:
-    try:
-        out = decompressor.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise IngestError(400, f"bad compressed body: {exc}") from None
-    if len(out) > limit:
-        raise IngestError(413, f"decompressed body is over {limit} bytes")
-    if not decompressor.eof:
-        raise IngestError(400, "bad compressed body: truncated")
-    return out
-
-
-def _unbrotli(body: bytes, limit: int) -> bytes:
-    decompressor = brotli.Decompressor()
-    try:
-        out = decompressor.process(body, output_buffer_limit=limit + 1)
-    except brotli.error as exc:
-        raise IngestError(400, f"bad brotli body: {exc}") from None
-    if len(out) > limit or not decompressor.can_accept_more_data():
-        raise IngestError(413, f"decompressed body is over {limit} bytes")
-    if not decompressor.is_finished():
-        raise IngestError(400, "bad brotli body: truncated")
-    return out
+def _read_all(source) -> bytes:
+    chunks = []
+    while piece := source.read(1 << 20):
+        chunks.append(piece)
+    return b"".join(chunks)
 
 
 # --- envelopes -------------------------------------------------------------------------------------
 
 
-def parse_envelope(body: bytes) -> Envelope:
-    """Splits an envelope into its header and (item header, payload) pairs.
+def read_envelope_header(reader: Reader) -> dict:
+    return _json_object(reader.line(MAX_HEADER_BYTES, "envelope header"), "envelope header", depth=False)
 
-    Items with a `length` are read by length; items without one run to the next newline.
+
+def read_envelope_items(reader: Reader, max_item_bytes: int) -> tuple[list[tuple[dict, bytes]], int]:
+    """The items Switchyard keeps, with their payloads, and how many others were read past.
+
+    Items with a `length` are read by length; items without one run to the next newline. Payloads
+    of other types (attachments, replays, sessions …) are skipped without being held. An envelope
+    carries at most one event ("Multiple: No" in
+    https://develop.sentry.dev/sdk/foundations/envelopes/envelope-items/): Sentry's Relay refuses
+    a second as a duplicate item, and so do we, rather than turn one request into thousands of events.
     """
-    newline = body.find(b"\n")
-    header = _json_object(body if newline < 0 else body[:newline], "envelope header")
-    pos = len(body) if newline < 0 else newline + 1
-    items = []
-    while pos < len(body):
-        end = body.find(b"\n", pos)
-        line = body[pos:] if end < 0 else body[pos:end]
-        pos = len(body) if end < 0 else end + 1
+    kept, dropped, count = [], 0, 0
+    limits = {"event": 1, "log": MAX_LOG_ITEMS}
+    while not reader.at_end():
+        line = reader.line(MAX_HEADER_BYTES, "item header")
         if not line.strip():
             continue
-        item_header = _json_object(line, "item header")
+        count += 1
+        if count > MAX_ITEMS:
+            raise IngestError(400, f"an envelope carries at most {MAX_ITEMS} items")
+        item_header = _json_object(line, "item header", depth=False)
         length = item_header.get("length")
-        if length is None:
-            end = body.find(b"\n", pos)
-            end = len(body) if end < 0 else end
-            payload, pos = body[pos:end], end + 1
+        if length is not None and (not isinstance(length, int) or isinstance(length, bool) or length < 0):
+            raise IngestError(400, "item length must be a number of bytes")
+        kind = item_header.get("type")
+        if kind in STREAM_FOR_ITEM:
+            limits[kind] -= 1
+            if limits[kind] < 0:
+                raise IngestError(400, "an envelope carries at most one event item" if kind == "event"
+                                  else f"an envelope carries at most {MAX_LOG_ITEMS} log items")
+            if length is not None and length > max_item_bytes:
+                raise IngestError(413, f"{item_header['type']} item is over {max_item_bytes} bytes")
+            payload = reader.line(max_item_bytes, f"{item_header['type']} item") if length is None else reader.exactly(length)
+            kept.append((item_header, payload))
         else:
-            if not isinstance(length, int) or length < 0 or pos + length > len(body):
-                raise IngestError(400, "item length runs past the end of the envelope")
-            payload, pos = body[pos : pos + length], pos + length
-            if pos < len(body) and body[pos : pos + 1] == b"\n":
-                pos += 1
-        items.append((item_header, payload))
-    return Envelope(header, items)
+            reader.skip_line() if length is None else reader.skip(length)
+            dropped += 1
+        if length is not None:
+            reader.newline()
+    return kept, dropped
 
 
-def _json_object(raw: bytes, what: str) -> dict:
+def parse_envelope(body: bytes, max_item_bytes: int = 1 << 20) -> Envelope:
+    """An uncompressed envelope read whole (tests and tools; ingest reads it as a stream)."""
+    reader = Reader(Plain(body))
+    header = read_envelope_header(reader)
+    items, dropped = read_envelope_items(reader, max_item_bytes)
+    return Envelope(header, items, dropped)
+
+
+def _json_object(raw: bytes, what: str, depth: bool = True) -> dict:
     try:
         value = jsonutil.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise IngestError(400, f"{what} is not valid JSON") from None
     if not isinstance(value, dict):
         raise IngestError(400, f"{what} must be a JSON object")
+    # Only JSON with more brackets than the limit can nest deeper than it: a typical 8 KB event
+    # has ~60, so the walk (≈100 µs for 40 KB) runs for big payloads only.
+    if depth and raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and nested_deeper_than(value, MAX_JSON_DEPTH):
+        raise IngestError(400, f"{what} nests deeper than {MAX_JSON_DEPTH} levels")
     return value
 
 
@@ -196,6 +200,28 @@ def envelope_messages(project_id: int, envelope: Envelope, received_at: float, m
             continue
         messages.append((stream, message))
     return messages, header_id
+
+
+def header_public_key(body: bytes, content_encoding: str, limit: int) -> str | None:
+    """The key of the envelope header's `dsn` (tunnelled envelopes), reading only that line."""
+    header = read_envelope_header(Reader(decoded(body, content_encoding, limit)))
+    return public_key_from_dsn(header.get("dsn"))
+
+
+def request_messages(kind: str, project_id: int, body: bytes, content_encoding: str, received_at: float,
+                     options: dict, budget: int | None = None):
+    """(stream, message) pairs and the event id of a store or envelope request's body.
+
+    `budget` caps the decoded bytes this call may produce before it raises OverBudget, so the
+    event loop does small requests inline and hands big ones to a thread (triage.edge.asgi)."""
+    if kind == "store":  # the whole body is one event
+        payload = _read_all(decoded(body, content_encoding, options["MAX_EVENT_BYTES"], budget))
+        message = event_message(project_id, payload, None, received_at, options["MAX_EVENT_BYTES"])
+        return [(EVENTS, message)], message.event_id
+    reader = Reader(decoded(body, content_encoding, options["MAX_DECOMPRESSED_BYTES"], budget))
+    header = read_envelope_header(reader)
+    items, dropped = read_envelope_items(reader, options["MAX_EVENT_BYTES"])
+    return envelope_messages(project_id, Envelope(header, items, dropped), received_at, options["MAX_EVENT_BYTES"])
 
 
 def rate_limit_header(streams: list[str], retry_after: int) -> str:

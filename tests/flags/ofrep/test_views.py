@@ -251,3 +251,19 @@ def test_a_flag_with_a_broken_stored_rule_fails_alone(client, project, sdk):
     assert post(client, URL + "new-checkout", {}, sdk).json()["value"] is True
     items = {item["key"]: item for item in post(client, BULK, {}, sdk).json()["flags"]}
     assert items["dark-mode"]["errorCode"] == "GENERAL" and items["new-checkout"]["value"] is True
+
+
+@pytest.mark.parametrize(("levels", "code"), [(10_000, "PARSE_ERROR"), (100, "INVALID_CONTEXT")])
+def test_a_deeply_nested_context_is_a_400(client, project, sdk, levels, code):
+    make_flag(project, "new-checkout")
+    body = b'{"context": {"targetingKey": "u1", "deep": ' + b"[" * levels + b"]" * levels + b"}}"
+    response = client.post(URL + "new-checkout", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {sdk}")
+    assert (response.status_code, response.json()["errorCode"]) == (400, code)
+
+
+def test_keys_that_cannot_be_sdk_keys_are_refused_and_leave_nothing_in_redis(client, project, redis_client):
+    make_flag(project, "new-checkout")
+    before = redis_client.dbsize()
+    for key in ("sysrv_" + "a" * 1_000_000, "not-a-key", "sysrv_unknown"):
+        assert post(client, URL + "new-checkout", {}, key).status_code == 401
+    assert redis_client.dbsize() == before + 1  # the one well-formed unknown key, remembered for a minute

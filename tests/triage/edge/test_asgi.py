@@ -168,3 +168,73 @@ def test_get_is_405_and_options_answers_cors(app, project):
     preflight = asgi.post(app, f"/api/{project.id}/envelope/", method="OPTIONS")
     assert preflight.status == 200
     assert "x-sentry-auth" in preflight.headers["access-control-allow-headers"]
+
+
+def call_counting_reads(app, path, headers, body_parts):
+    """Like asgi.post, with the body in parts; returns the response and how many parts were read."""
+    from asgiref.sync import async_to_sync
+
+    parts, read = list(body_parts), []
+
+    async def receive():
+        read.append(1)
+        return {"type": "http.request", "body": parts[len(read) - 1], "more_body": len(read) < len(parts)}
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "query_string": b"",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    app._redis = app._append = None
+    async_to_sync(app)(scope, receive, send)
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return asgi.Response(sent[0]["status"], {}, body), len(read)
+
+
+def test_a_bad_key_in_the_headers_is_refused_before_the_body_is_read(app, project, redis_client):
+    response, parts_read = call_counting_reads(
+        app, f"/api/{project.id}/envelope/", {"X-Sentry-Auth": "Sentry sentry_key=" + "0" * 32}, [b"x" * 65536] * 100)
+    assert (response.status, parts_read) == (401, 0)
+
+
+def test_keys_that_cannot_be_dsn_keys_are_refused_and_leave_nothing_in_redis(app, project, redis_client):
+    before = redis_client.dbsize()
+    for key in ("a" * 40_000, "not-a-key", "0" * 31):
+        response = asgi.post(app, f"/api/{project.id}/envelope/", envelope(make_event()), {"X-Sentry-Auth": f"Sentry sentry_key={key}"})
+        assert response.status == 401
+    event = make_event()
+    tunnelled = envelope(event, header={"event_id": event["event_id"], "dsn": f"http://{'k' * 5_000}@host/{project.id}"})
+    assert asgi.post(app, f"/api/{project.id}/envelope/", tunnelled).status == 401
+    assert redis_client.dbsize() == before
+
+
+@pytest.mark.parametrize("levels", [1_000, 10_000])
+def test_deeply_nested_json_is_a_400_not_a_503(app, project, redis_client, levels):
+    event = make_event()
+    payload = json.dumps(event).encode()[:-1] + b', "extra": ' + b"[" * levels + b"]" * levels + b"}"
+    body = b"{}\n" + json.dumps({"type": "event", "length": len(payload)}).encode() + b"\n" + payload
+    response = asgi.post(app, f"/api/{project.id}/envelope/", body, auth(project.keys.first()))
+    assert response.status == 400
+    assert redis_client.xlen(stream.EVENTS) == 0
+
+
+def test_an_envelope_of_5000_events_is_refused_whole(app, project, redis_client):
+    payload = json.dumps(make_event()).encode()
+    item = json.dumps({"type": "event", "length": len(payload)}).encode() + b"\n" + payload + b"\n"
+    response = asgi.post(app, f"/api/{project.id}/envelope/", b"{}\n" + item * 5000, auth(project.keys.first()))
+    assert response.status == 400
+    assert redis_client.xlen(stream.EVENTS) == 0
+
+
+def test_a_body_that_inflates_past_a_megabyte_is_parsed_off_the_loop_and_accepted(app, project, redis_client):
+    event = make_event()
+    payload = json.dumps(event).encode()
+    attachment = b"\0" * 30_000_000
+    body = (json.dumps({"event_id": event["event_id"]}).encode() + b"\n"
+            + json.dumps({"type": "attachment", "length": len(attachment)}).encode() + b"\n" + attachment + b"\n"
+            + json.dumps({"type": "event", "length": len(payload)}).encode() + b"\n" + payload + b"\n")
+    response = asgi.post(app, f"/api/{project.id}/envelope/", gzip.compress(body, 1), {**auth(project.keys.first()), "Content-Encoding": "gzip"})
+    assert (response.status, response.json()) == (200, {"id": event["event_id"]})
+    assert [m.event_id for m in events_in_stream(redis_client)] == [event["event_id"]]

@@ -34,12 +34,14 @@ def test_revoked_key_is_refused_once_the_local_second_has_passed(project):
     assert lookup(cache, client, key.public_key, now=101.01) is None
 
 
-def test_bogus_keys_are_remembered_as_unknown_so_a_flood_skips_the_database(project, django_assert_num_queries):
+def test_unknown_keys_are_remembered_for_a_minute_so_a_flood_skips_the_database(project, django_assert_num_queries):
     client = fakeredis.FakeAsyncRedis()
-    lookup(dsn_key_cache(), client, "f" * 32, now=0.0)
+    cache = dsn_key_cache()
+    lookup(cache, client, "f" * 32, now=0.0)
     with django_assert_num_queries(0):
         assert lookup(dsn_key_cache(), client, "f" * 32, now=5.0) is None
-    assert async_to_sync(client.hget)(KEYS_HASH, "f" * 32) == b"0"
+    assert async_to_sync(client.hget)(KEYS_HASH, "f" * 32) is None  # nothing kept for good
+    assert 0 < async_to_sync(client.ttl)(cache.unknown_key("f" * 32)) <= cache.NEGATIVE_SECONDS
 
 
 def test_a_key_created_after_a_miss_is_published_and_accepted(project, django_capture_on_commit_callbacks, redis_client):

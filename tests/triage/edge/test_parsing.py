@@ -1,14 +1,16 @@
-"""The pure parts of ingest: auth headers, decompression limits, envelope framing."""
+"""The pure parts of ingest: auth headers, decompression limits, envelope framing and limits."""
 
 import gzip
 import json
+import tracemalloc
 import zlib
 
 import brotli
 import pytest
 
 from triage.edge import parsing
-from triage.edge.parsing import IngestError
+from triage.edge.body import OverBudget
+from triage.edge.errors import IngestError
 
 
 def test_reads_public_key_from_sentry_auth_header():
@@ -62,17 +64,80 @@ def test_refuses_unknown_content_encoding_with_400():
     assert caught.value.status == 400
 
 
-def test_parses_items_with_and_without_length():
-    body = b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"event","length":12}\n{"a":"b\\nc"}\n{"type":"attachment"}\nraw text\n'
+def test_parses_items_with_and_without_length_keeping_only_events_and_logs():
+    body = (b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"attachment","length":8}\nraw\ntext\n'
+            b'{"type":"event","length":12}\n{"a":"b\\nc"}\n{"type":"session"}\nraw text\n{"type":"log"}\n{"items":[]}\n')
     envelope = parsing.parse_envelope(body)
     assert envelope.header["event_id"] == "9ec79c33ec9942ab8353589fcb2e04dc"
-    assert [(h["type"], p) for h, p in envelope.items] == [("event", b'{"a":"b\\nc"}'), ("attachment", b"raw text")]
+    assert [(h["type"], p) for h, p in envelope.items] == [("event", b'{"a":"b\\nc"}'), ("log", b'{"items":[]}')]
+    assert envelope.dropped == 2
 
 
 def test_parses_envelope_without_final_newline_and_empty_header():
     envelope = parsing.parse_envelope(b'{}\n{"type":"event","length":2}\n{}')
     assert envelope.header == {}
     assert envelope.items == [({"type": "event", "length": 2}, b"{}")]
+
+
+OPTIONS = {"MAX_DECOMPRESSED_BYTES": 200_000_000, "MAX_EVENT_BYTES": 1_000_000}
+
+
+def envelope_with(*items: tuple[dict, bytes]) -> bytes:
+    lines = [b"{}"]
+    for header, payload in items:
+        lines += [json.dumps({**header, "length": len(payload)}).encode(), payload]
+    return b"\n".join(lines) + b"\n"
+
+
+def test_an_envelope_with_a_second_event_is_refused_as_relay_does():
+    event = json.dumps({"message": "hi"}).encode()
+    body = envelope_with(*[({"type": "event"}, event)] * 5000)
+    with pytest.raises(IngestError) as caught:
+        parsing.request_messages("envelope", 1, body, "", 0.0, OPTIONS)
+    assert caught.value.status == 400 and "one event" in caught.value.detail
+
+
+@pytest.mark.parametrize("levels", [300, 2_000, 10_000])
+def test_json_nested_beyond_the_limit_is_bad_input(levels):
+    payload = b'{"extra": ' + b"[" * levels + b"]" * levels + b"}"
+    with pytest.raises(IngestError) as caught:
+        parsing.request_messages("envelope", 1, envelope_with(({"type": "event"}, payload)), "", 0.0, OPTIONS)
+    assert caught.value.status == 400
+
+
+def test_ordinary_nesting_is_accepted():
+    payload = b'{"extra": ' + b"[" * 50 + b"]" * 50 + b"}"
+    messages, _ = parsing.request_messages("envelope", 1, envelope_with(({"type": "event"}, payload)), "", 0.0, OPTIONS)
+    assert len(messages) == 1
+
+
+def test_a_huge_attachment_is_read_past_without_being_held():
+    """An event with a 60 MB attachment, gzipped: the event is kept, and reading the envelope
+    holds a few buffers, never the attachment (tracemalloc counts every allocation)."""
+    event = json.dumps({"message": "with a screenshot"}).encode()
+    body = gzip.compress(envelope_with(({"type": "attachment"}, b"\0" * 60_000_000), ({"type": "event"}, event)), 1)
+    tracemalloc.start()
+    try:
+        messages, _ = parsing.request_messages("envelope", 1, body, "gzip", 0.0, OPTIONS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [m.payload for _, m in messages] == [event]
+    assert peak < 2_000_000
+
+
+def test_a_small_budget_stops_inline_work_and_the_same_body_parses_without_it():
+    body = gzip.compress(envelope_with(({"type": "attachment"}, b"\0" * 3_000_000), ({"type": "event"}, b"{}")))
+    with pytest.raises(OverBudget):
+        parsing.request_messages("envelope", 1, body, "gzip", 0.0, OPTIONS, budget=1_000_000)
+    assert len(parsing.request_messages("envelope", 1, body, "gzip", 0.0, OPTIONS)[0]) == 1
+
+
+def test_public_keys_that_cannot_be_dsn_keys_are_refused_before_any_lookup():
+    assert parsing.well_formed_key("0123456789ABCDEF0123456789abcdef") == "0123456789abcdef0123456789abcdef"
+    for key in ("short", "g" * 32, "a" * 33, "a" * 40_000_000):
+        assert parsing.well_formed_key(key) is None
+    assert parsing.public_key_from_dsn("https://" + "k" * 5000 + "@host/1") is None
 
 
 @pytest.mark.parametrize(
@@ -82,6 +147,7 @@ def test_parses_envelope_without_final_newline_and_empty_header():
         b"[1,2]\n",
         b'{}\n{"type":"event","length":500}\n{}',
         b'{}\n{"type": "event", "length": -1}\n{}',
+        b'{}\n{"type": "event", "length": "2"}\n{}',
         b"{}\nnot an item header\n{}",
     ],
 )
