@@ -1,5 +1,5 @@
 """The demo shop that `make run` starts: a live app sending errors to Switchyard, so a new user sees a
-spike and kills its flag within a minute.
+spike and kills its flag within a few minutes.
 
 It is a user's app as Switchyard expects one: errors go through the real `sentry-sdk` with a DSN,
 flags are evaluated through the real `openfeature-sdk` and its OFREP provider against Switchyard's
@@ -8,12 +8,13 @@ own OFREP endpoint, and each evaluated flag travels with the errors (`add_featur
 - From the start, a few errors a second from shop@1.3.2 and shop@1.4.0 (a KeyError in the cart, a
   chained payment timeout, a division by zero in reports, a warning message, and errors that only
   happen with "dark-mode" or "search-v2" on).
-- After --spike-after seconds (60), shop@1.5.0 rolls out. Its new checkout, behind the
+- After --spike-after seconds (150: the project needs a couple of minutes of usual traffic before a
+  new group can stand out against it, triage.attribution.spikes), shop@1.5.0 rolls out. Its new checkout, behind the
   "new-checkout" flag, has a bug: ~30 TypeErrors a second from shop.checkout_v2 in apply_discount.
 - Turn "new-checkout" off in production (the Disable button beside the spike chart): the next
   evaluations answer false, the new checkout is skipped, and the spike stops within seconds.
 
-    python bench/demo_app.py --url http://127.0.0.1:8000 [--rate 3] [--spike-after 60] [--spike-rate 30]
+    python bench/demo_app.py --url http://127.0.0.1:8000 [--rate 3] [--spike-after 150] [--spike-rate 30]
 
 It finds the demo project's DSN and the demo SDK key itself (Django settings come from the
 environment `make run` passes on) and runs until killed.
@@ -250,7 +251,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="Switchyard's base URL")
     parser.add_argument("--rate", type=float, default=3.0, help="background errors per second")
-    parser.add_argument("--spike-after", type=float, default=60.0, help="seconds before shop@1.5.0 rolls out")
+    parser.add_argument("--spike-after", type=float, default=150.0, help="seconds before shop@1.5.0 rolls out")
     parser.add_argument("--spike-rate", type=float, default=30.0, help="checkouts per second on shop@1.5.0")
     args = parser.parse_args(argv)
     run(args.url.rstrip("/"), args.rate, args.spike_after, args.spike_rate)

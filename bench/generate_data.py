@@ -41,6 +41,7 @@ from django.utils import timezone  # noqa: E402
 from config.redis_clients import redis_client  # noqa: E402
 from projects.members import create_project  # noqa: E402
 from projects.models import Project  # noqa: E402
+from triage.fingerprint import ALGORITHM  # noqa: E402
 from triage.grouping import counters  # noqa: E402
 from triage.models import (  # noqa: E402
     ErrorEvent,
@@ -116,7 +117,7 @@ def _groups(project, count: int, events: int, days: int, now, releases, member, 
         last = now if i < SPIKING else min(now, first + dt.timedelta(seconds=rng.randint(60, span)))
         status = "unresolved" if i < SPIKING or rng.random() < 0.75 else rng.choice(["resolved", "ignored"])
         groups.append(ErrorGroup(
-            project=project, fingerprint=uuid.UUID(int=rng.getrandbits(128)).hex, algorithm="switchyard-v1",
+            project=project, fingerprint=uuid.UUID(int=rng.getrandbits(128)).hex, algorithm=ALGORITHM,
             components=[{"name": "exception-type", "value": error, "contributes": True, "hint": "type of the raised-last exception"},
                         {"name": "site", "value": f"{module} in handler_{i}", "contributes": True, "hint": "innermost in-app frame"}],
             title=f"{error}: generated failure number {i} in {module}", culprit=f"{module} in handler_{i}",

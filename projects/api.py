@@ -8,6 +8,7 @@ helpers as the pages and never builds an error by hand for them.
 from __future__ import annotations
 
 import json
+import re
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -54,14 +55,47 @@ def token_required(view):
 
 
 def json_body(request) -> dict:
-    """The request body as a JSON object; BadRequest otherwise."""
+    """The request body as a JSON object whose text PostgreSQL can store; BadRequest otherwise.
+
+    JSON may escape a NUL ("\\u0000") or a lone surrogate ("\\ud800"); PostgreSQL refuses both, so
+    the first write of such a value answered 500. Checking here covers every API that takes a body.
+    """
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:  # UnicodeDecodeError included
+    except (ValueError, RecursionError):  # UnicodeDecodeError included; RecursionError: nested too deep
         raise BadRequest("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    if not all(map(is_storable, _strings(body))):
+        raise BadRequest("text in the body may not contain NUL characters or lone surrogates")
     return body
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_storable(text: str) -> bool:
+    """Whether PostgreSQL can store the text: no NUL, and nothing UTF-8 cannot encode."""
+    return _UNSTORABLE.search(text) is None
+
+
+def storable(text: str) -> str:
+    """The text with NUL dropped and lone surrogates replaced by U+FFFD."""
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
+
+
+def _strings(value):
+    """Every string and key in a parsed JSON value, without recursion (the parser allows ~1,000 levels)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            yield from item.keys()
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def paginate(request, queryset) -> Page:

@@ -19,6 +19,10 @@ class Project(models.Model):
     retention_events = models.PositiveIntegerField(
         null=True, blank=True, help_text="Events kept for this project; empty uses the site default."
     )
+    # Events accepted per window (triage.edge.quotas); empty: no quota of the project's own.
+    event_quota_minute = models.PositiveIntegerField(null=True, blank=True, help_text="Events accepted per minute.")
+    event_quota_hour = models.PositiveIntegerField(null=True, blank=True, help_text="Events accepted per hour.")
+    event_quota_month = models.PositiveIntegerField(null=True, blank=True, help_text="Events accepted per calendar month (UTC).")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -60,8 +60,12 @@ def _own_redis_keys(request):
 
 @pytest.fixture
 def redis_client():
-    """The real Redis of this run (CI's server or the embedded one)."""
-    return redis.Redis.from_url(settings.REDIS_URL)
+    """The real Redis of this run (CI's server or the embedded one), without Switchyard's keys
+    before and after the test (a test without the database gets this clean-up here)."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    delete_own_keys(client)
+    yield client
+    delete_own_keys(client)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from django.db import transaction
 from triage.models import ErrorGroup, GroupActivity, GroupActivityKind, GroupStatus, GroupSubstatus, Release
 
 STATUS_FIELDS = ["status", "substatus", "resolved_at", "resolved_in_release", "ignore_until", "ignore_until_count"]
+# The event count plus this must fit the bigint column; a 30-digit count was a 500 (issue 8).
+MAX_IGNORE_EVENTS = 1_000_000_000
 
 
 def resolve(group: ErrorGroup, *, actor, now: dt.datetime) -> ErrorGroup:
@@ -49,9 +51,10 @@ def ignore(
     group: ErrorGroup, *, actor, now: dt.datetime, more_events: int | None = None, until: dt.datetime | None = None
 ) -> ErrorGroup:
     """Ignored until `more_events` further events arrive or `until` passes (whichever comes first);
-    with neither, ignored for good. Raises ValueError for a count below 1 or a moment in the past."""
-    if more_events is not None and more_events < 1:
-        raise ValueError("Ignore until at least one more event.")
+    with neither, ignored for good. Raises ValueError for a count outside 1…MAX_IGNORE_EVENTS or a
+    moment in the past."""
+    if more_events is not None and not 1 <= more_events <= MAX_IGNORE_EVENTS:
+        raise ValueError(f"Ignore until 1 to {MAX_IGNORE_EVENTS:,} more events.")
     if until is not None and until <= now:
         raise ValueError("Ignore until a moment in the future.")
 

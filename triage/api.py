@@ -7,7 +7,6 @@ Bearer tokens (projects.api); a user sees the projects they are a member of, and
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.http import JsonResponse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from projects.api import BadRequest, json_body, page_json, paginate, token_requi
 from triage import actions
 from triage.access import group_for_user
 from triage.models import ErrorEvent, ErrorGroup
+from triage.payloads import read_payload
 from triage.queries import GroupFilters, groups_for_project, with_breakdowns
 
 
@@ -118,5 +118,5 @@ def event_json(event: ErrorEvent) -> dict:
         "user": event.user_key,
         "trace_id": event.trace_id,
         "flags": event.flags,
-        "payload": json.loads(event.payload),
+        "payload": read_payload(event.payload),
     }

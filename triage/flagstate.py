@@ -32,7 +32,9 @@ def flags_by_key(project_ids: Iterable[int], keys: Iterable[str] | None = None) 
         Prefetch("environments", queryset=FlagEnvironment.objects.order_by("environment"))
     )
     if keys is not None:
-        flags = flags.filter(key__in=list(keys))
+        # No key holds a NUL (flags.validation), and PostgreSQL refuses one in a query: a form
+        # posting one answered 500 (issue 8).
+        flags = flags.filter(key__in=[k for k in keys if "\x00" not in k])
     return {(f.project_id, f.key): f for f in flags}
 
 

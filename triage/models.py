@@ -117,6 +117,57 @@ class ErrorGroup(models.Model):
         return self.title
 
 
+class GroupFingerprintKind(models.TextChoices):
+    TRANSITION = "transition", "found by the previous algorithm"
+    RAISE_HELPER = "raise_helper", "its caller, were its crash site a raise-helper"
+
+
+class GroupFingerprint(models.Model):
+    """A fingerprint that finds a group besides ErrorGroup.fingerprint (triage.grouping.groups).
+
+    Either a newer algorithm's fingerprint of an event the previous algorithm's fingerprint led
+    here during the transition after an upgrade, or, for a group made from an event whose crash
+    site may be a raise-helper, that event's caller-decides fingerprint, so the group keeps its
+    events once the helper is learned (triage.fingerprint.raise_helpers).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="extra_fingerprints")
+    fingerprint = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=GroupFingerprintKind.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "fingerprint"], name="group_fingerprint_unique")]
+
+
+class FingerprintTransition(models.Model):
+    """A project whose groups were made by an older algorithm. For SWITCHYARD
+    FINGERPRINT_TRANSITION_DAYS from ``started_at`` (the upgrade's migration), its events are
+    fingerprinted by both, and the older fingerprint still finds the group it made."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="+")
+    previous_algorithm = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+
+
+class RaiseHelperCall(models.Model):
+    """An in-app frame seen raising for a caller, with (the md5 of) what it said: a frame seen
+    raising for several callers with messages of their own is a raise-helper."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    frame = models.CharField(max_length=255)
+    caller = models.CharField(max_length=255)
+    message = models.CharField(max_length=32)
+    first_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "frame", "caller", "message"], name="raise_helper_call_unique"),
+        ]
+
+
 class ErrorEvent(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
     group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="events")

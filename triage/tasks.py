@@ -5,13 +5,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.redis_clients import redis_client
-from triage import retention
+from triage import health, retention
 from triage.grouping import counters
 
 
 @shared_task(ignore_result=True)
 def roll_up_counts():
-    return counters.roll_up_counts(redis_client(), timezone.now())
+    client, now = redis_client(), timezone.now()
+    rows = counters.roll_up_counts(client, now)
+    health.record_roll_up(client, now.timestamp())  # only once it went through: /health/ sees a late one
+    return rows
 
 
 @shared_task(ignore_result=True)

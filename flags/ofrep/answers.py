@@ -98,7 +98,8 @@ def _single(key: str, headers: Mapping[str, str], body: bytes) -> Answer:
         if exc.code == protocol.FLAG_NOT_FOUND and key not in config.flags:
             exposures.record_evaluations(redis, info.project_id, info.environment, [], time.time(), misses=[key])
         raise
-    exposures.record_evaluations(redis, info.project_id, info.environment, [(key, variant)], time.time())
+    exposures.record_evaluations(redis, info.project_id, info.environment, [(key, variant)], time.time(),
+                                 targeting_key=_targeting_key(context))
     return json_answer(data)
 
 
@@ -110,10 +111,17 @@ def _bulk(headers: Mapping[str, str], body: bytes) -> Answer:
     if protocol.etag_matches(headers.get("if-none-match", ""), etag):
         return Answer(304, b"", {**CORS, "ETag": etag})
     items, evaluated = protocol.evaluate_bulk(config, context, info.kind)
-    exposures.record_evaluations(redis_client(), info.project_id, info.environment, evaluated, time.time())
+    exposures.record_evaluations(redis_client(), info.project_id, info.environment, evaluated, time.time(),
+                                 targeting_key=_targeting_key(context))
     data = {
         "flags": items,
         "metadata": {"version": config.version, "environment": info.environment},
         "eventStreams": sse.event_streams(info.project_id, info.environment, info.kind, info.key_id),
     }
     return json_answer(data, ETag=etag)
+
+
+def _targeting_key(context: dict) -> str:
+    """Who was exposed, for the users-per-variant counts (flags.exposures)."""
+    key = context.get("targetingKey")
+    return key if isinstance(key, str) else ""

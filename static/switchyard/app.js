@@ -19,6 +19,11 @@
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-autosubmit]")) e.target.form.submit();
   });
+  // Polls skip hidden tabs. htmx's own filter (every 10s [document.visibilityState …]) needs eval,
+  // which our Content-Security-Policy forbids.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    if (document.visibilityState !== "visible" && e.detail.elt.matches("[data-poll-when-visible]")) e.preventDefault();
+  });
   // A failed live refresh keeps the rows on screen and says so, instead of failing silently.
   document.addEventListener("htmx:responseError", function (e) { flag(e.target, "The last refresh failed; retrying."); });
   document.addEventListener("htmx:sendError", function (e) { flag(e.target, "The server is unreachable; retrying."); });

@@ -28,3 +28,26 @@ def test_counters_expire(redis_client, tunables):
 
 def test_minute_is_epoch_seconds_rounded_down_to_60():
     assert minute_of_epoch(T + 59.9) == minute_of_epoch(T) and minute_of_epoch(T) % 60 == 0
+
+
+def test_users_exposed_to_each_variant_are_counted_and_overlap_with_the_affected(redis_client):
+    from flags.exposures import exposed_users
+
+    for n in range(100):
+        variant = "on" if n % 4 == 0 else "off"  # 25 users on, 75 off
+        record_evaluations(redis_client, 1, "production", [("checkout", variant)], T + n, targeting_key=f"u{n}")
+    record_evaluations(redis_client, 1, "production", [("checkout", "on")], T, targeting_key="u0")  # again: one user
+    affected = ["u0", "u4", "u8", "u1", "stranger"]  # three got "on", one "off", one was never exposed
+    counts = exposed_users(redis_client, 1, "production", "checkout", ["on", "off"], T, T + 100, affected)
+    (on, on_hit), (off, off_hit) = counts["on"], counts["off"]
+    # HyperLogLog estimates: within a couple of users at this size, and never more hit than exposed.
+    assert abs(on - 25) <= 1 and abs(off - 75) <= 2
+    assert abs(on_hit - 3) <= 1 and off_hit <= 2 and on_hit <= on and off_hit <= off
+    assert exposed_users(redis_client, 1, "staging", "checkout", ["on"], T, T + 100, affected) == {"on": (0, 0)}
+
+
+def test_an_evaluation_without_a_targeting_key_counts_no_user(redis_client):
+    from flags.exposures import exposed_users
+
+    record_evaluations(redis_client, 1, "production", [("checkout", "on")], T)
+    assert exposed_users(redis_client, 1, "production", "checkout", ["on"], T, T) == {"on": (0, 0)}

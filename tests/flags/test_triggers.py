@@ -1,10 +1,13 @@
 """Trigger URLs: secret, single-action, audited, idempotent, revocable."""
 
+import json
+
 import pytest
 from django.test import Client
 
 from flags import triggers
 from flags.models import FlagChange, FlagEnvironment, Trigger
+from flags.views import hooks
 from tests.flags.factories import make_flag
 
 
@@ -77,3 +80,39 @@ def test_trigger_environment_is_validated(project, alice):
     flag = make_flag(project)
     with pytest.raises(ValueError, match="invalid environment"):
         triggers.create_trigger(flag, "prod/../x", actor=alice, source="dashboard")
+
+
+def test_one_address_guessing_tokens_is_answered_429_after_its_count(project, alice):
+    flag = make_flag(project)
+    _, token = triggers.create_trigger(flag, "production", actor=alice, source="dashboard")
+    for i in range(hooks.BY_ADDRESS.count):
+        assert fire(f"sytrg_guess-{i}").status_code == 404
+    response = fire(token)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= hooks.BY_ADDRESS.seconds
+    assert FlagEnvironment.objects.get(flag=flag, environment="production").enabled  # not fired
+    other = Client(REMOTE_ADDR="10.0.0.9").post(f"/hooks/flags/{token}/", "{}", content_type="application/json")
+    assert other.status_code == 200
+
+
+def test_a_hammered_token_is_answered_429_after_its_count_from_any_address(project, alice):
+    flag = make_flag(project)
+    _, token = triggers.create_trigger(flag, "production", actor=alice, source="dashboard")
+    for i in range(hooks.BY_TOKEN.count):
+        assert Client(REMOTE_ADDR=f"10.0.1.{i}").post(f"/hooks/flags/{token}/").status_code == 200
+    assert Client(REMOTE_ADDR="10.0.2.1").post(f"/hooks/flags/{token}/").status_code == 429
+
+
+def test_a_note_with_text_postgresql_cannot_store_is_cleaned_and_the_flag_still_killed(project, alice):
+    """The kill must not fail on what an alerting tool wrote."""
+    flag = make_flag(project)
+    _, token = triggers.create_trigger(flag, "production", label="grafana", actor=alice, source="dashboard")
+    response = fire(token, json.dumps({"reason": "cpu\u0000 high \ud800"}))
+    assert response.json()["disabled"] is True
+    assert FlagChange.objects.get(action="disabled").reason == "trigger 'grafana' fired: cpu high \ufffd"
+
+
+def test_a_note_nested_too_deep_to_parse_is_left_out(project, alice):
+    flag = make_flag(project)
+    _, token = triggers.create_trigger(flag, "production", label="grafana", actor=alice, source="dashboard")
+    assert fire(token, "[" * 2000 + "]" * 2000).json()["disabled"] is True

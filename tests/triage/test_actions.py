@@ -76,6 +76,12 @@ def test_ignore_until_a_date_stores_it_and_refuses_the_past(group, alice):
         actions.ignore(group, actor=alice, now=now, more_events=0)
 
 
+def test_ignore_refuses_a_count_the_database_cannot_hold(group, alice):
+    with pytest.raises(ValueError, match="more events"):
+        actions.ignore(group, actor=alice, now=timezone.now(), more_events=actions.MAX_IGNORE_EVENTS + 1)
+    assert actions.ignore(group, actor=alice, now=timezone.now(), more_events=actions.MAX_IGNORE_EVENTS).status == "ignored"
+
+
 def test_reopen_forgets_resolve_and_ignore_conditions(group, alice):
     now = timezone.now()
     actions.ignore(group, actor=alice, now=now, more_events=10)

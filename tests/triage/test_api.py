@@ -1,9 +1,12 @@
 """The read-only JSON API: bearer tokens, filters, and nobody sees another project's data."""
 
+import json
+
 import pytest
 
 from projects.tokens import create_token
 from tests.factories import make_event, make_project
+from tests.triage.helpers import old_payloads, store_old_payload
 from tests.triage.pipeline import drain, send_events
 from triage.models import ErrorGroup
 
@@ -79,6 +82,19 @@ def test_lists_a_groups_events_with_their_payload(client, alice, groups):
     assert event["release"] == "shop@1.4.0"
     assert event["flags"] == {"new-checkout": "true"}
     assert event["payload"]["exception"]["values"][-1]["type"] == "ValueError"
+
+
+@pytest.mark.parametrize("name", list(old_payloads()))
+def test_events_stored_with_deep_nesting_or_lone_surrogates_are_served_cut_and_replaced(client, alice, groups, name):
+    group = groups.get(culprit="shop.pricing in price")
+    store_old_payload(group, old_payloads()[name])
+    response = get(client, f"/api/0/groups/{group.id}/events/", create_token(alice))
+    assert response.status_code == 200
+    assert "\\ud800" not in response.content.decode()
+    [event] = response.json()["results"]
+    assert event["payload"]["exception"]["values"][-1]["type"] == "ValueError"
+    if "nested" in name:
+        assert "…" in json.dumps(event["payload"], ensure_ascii=False)
 
 
 def test_other_peoples_projects_and_groups_are_404(client, charlie, project, groups):

@@ -1,24 +1,33 @@
 """Digest: a batch of stream messages → events, groups and counts in one transaction.
 
-The steps, in order: prepare (parse and fingerprint, no I/O), then inside one transaction
-upsert releases, lock groups, drop duplicates, insert events, fold them into their groups and
-record the breakdowns. Then, after the commit, `acknowledge` acknowledges and counts the
-messages (see triage.stream.consumer for the loop, triage.stream.wiring for the order).
+The steps, in order: prepare (parse and fingerprint, no I/O), apply what the batch's projects
+have learned about grouping, then inside one transaction upsert releases, lock groups, drop
+duplicates, insert events, fold them into their groups and record the breakdowns. Then, after
+the commit, `acknowledge` acknowledges and counts the messages (see triage.stream.consumer for
+the loop, triage.stream.wiring for the order).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import asdict, dataclass
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 
 from triage import bulk, jsonutil
-from triage.digest.normalize import EventFields, clean, clean_json, event_fields
-from triage.fingerprint import Fingerprint, fingerprint_event, parse_rules
+from triage.digest.normalize import EventFields, clean, clean_json, clean_payload, event_fields
+from triage.fingerprint import (
+    ALGORITHMS,
+    Fingerprint,
+    fingerprint_event,
+    learn_raise_helpers,
+    parse_rules,
+    with_raise_helpers,
+)
 from triage.grouping import counters
 from triage.grouping import groups as grouping
 from triage.grouping.counters import Counted
@@ -31,6 +40,7 @@ from triage.models import (
     GroupFlag,
     GroupRelease,
     ProjectFlag,
+    RaiseHelperCall,
     Release,
 )
 from triage.stream import IngestMessage, UndeliverableMessage
@@ -43,6 +53,8 @@ class Prepared:
     fields: EventFields
     fingerprint: Fingerprint
     received_at: dt.datetime
+    rules: tuple[str, ...] = ()
+    previous: Fingerprint | None = None  # the previous algorithm's, during the project's transition
 
     @property
     def key(self) -> tuple[int, str]:
@@ -66,7 +78,8 @@ def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepa
     if not isinstance(event, dict):
         raise UndeliverableMessage("payload is not a JSON object")
     received_at = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
-    return Prepared(message_id, message, event_fields(event, received_at), fingerprint_event(event, _rules(rules_text)), received_at)
+    rules = _rules(rules_text)
+    return Prepared(message_id, message, event_fields(event, received_at), fingerprint_event(event, rules), received_at, rules)
 
 
 def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
@@ -76,7 +89,9 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
     caller's acknowledgement if it was not acknowledged before; a re-sent event (another stream id,
     same event_id) is acknowledged without being counted again.
     """
+    batch, observed = apply_grouping_knowledge(batch, now)
     with transaction.atomic():
+        record_raise_helper_calls(observed)
         releases = upsert_releases(batch)
         groups = grouping.lock_groups([_seed(p, releases) for p in _first_per_fingerprint(batch)])
         stored = stored_events(batch)
@@ -89,6 +104,78 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
         record_breakdowns(new, groups, releases)
     inserted = {p.message_id for p in new}
     return [_counted(p, groups, stored, inserted) for p in batch]
+
+
+# (project, frame, caller, md5 of the parameterised message) → when it was seen.
+Observations = dict[tuple[int, str, str, str], dt.datetime]
+# Enough to tell a raise-helper (a few callers, each its own messages) and to keep the rows a
+# batch reads back small when a frame's messages carry words no parameterising catches.
+MAX_CALLS_PER_FRAME = 100
+
+
+def apply_grouping_knowledge(batch: list[Prepared], now: dt.datetime) -> tuple[list[Prepared], Observations]:
+    """What the batch's projects have learned, applied before grouping, in two queries at most.
+
+    An event whose crash site is a known raise-helper takes its caller-decides fingerprint
+    (triage.fingerprint.raise_helpers); what the batch observes counts at once. During a project's
+    transition an event also carries the previous algorithm's fingerprint (triage.grouping.groups),
+    unless a raise-helper decided it: that split is wanted, old groups or not. Returns the batch
+    and its new raise-helper observations.
+    """
+    observed = _raise_helper_observations(batch)
+    known, stored = _known_raise_helpers(observed)
+    previous = grouping.previous_algorithms({p.message.project_id for p in batch}, now)
+    result = []
+    for p in batch:
+        fingerprint = with_raise_helpers(p.fingerprint, known.get(p.message.project_id, ()))
+        algorithm = previous.get(p.message.project_id)
+        old = None
+        if algorithm in ALGORITHMS and fingerprint is p.fingerprint:
+            old = ALGORITHMS[algorithm](jsonutil.loads(p.message.payload), p.rules)
+        result.append(replace(p, fingerprint=fingerprint, previous=old))
+    per_frame = Counter((project_id, frame) for project_id, frame, _, _ in stored)
+    new = {k: seen for k, seen in observed.items() if k not in stored and per_frame[k[:2]] < MAX_CALLS_PER_FRAME}
+    return result, new
+
+
+def _raise_helper_observations(batch: list[Prepared]) -> Observations:
+    """One observation per project, frame and caller per batch: its message is parameterised
+    here, and doing that for every event would cost as much as fingerprinting it again."""
+    observed: Observations = {}
+    sampled = set()
+    for p in batch:
+        helper = p.fingerprint.raise_helper
+        if helper is None or max(len(helper.frame), len(helper.caller)) > 255:
+            continue
+        sample = (p.message.project_id, helper.frame, helper.caller)
+        if sample not in sampled:
+            sampled.add(sample)
+            message = hashlib.md5(helper.message.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+            observed.setdefault((*sample, message), p.received_at)
+    return observed
+
+
+def _known_raise_helpers(observed: Observations) -> tuple[dict[int, frozenset[str]], set]:
+    """Project → its raise-helpers among the observed frames, and the observations already stored."""
+    if not observed:
+        return {}, set()
+    rows = RaiseHelperCall.objects.filter(
+        project_id__in={key[0] for key in observed}, frame__in={key[1] for key in observed}
+    ).values_list("project_id", "frame", "caller", "message")
+    stored = set(rows)
+    calls = defaultdict(list)
+    for project_id, *call in [*stored, *observed]:
+        calls[project_id].append(call)
+    return {project_id: learn_raise_helpers(seen) for project_id, seen in calls.items()}, stored
+
+
+def record_raise_helper_calls(observed: Observations) -> None:
+    rows = [
+        {"project": project_id, "frame": frame, "caller": caller, "message": message, "first_seen": seen}
+        for (project_id, frame, caller, message), seen in observed.items()
+    ]
+    keys = ["project", "frame", "caller", "message"]
+    bulk.increment(RaiseHelperCall, keys, rows, count_field=None, seen_fields=None, insert_only=["first_seen"])
 
 
 def acknowledge(redis, stream_name: str, counted: list[Counted]) -> None:
@@ -109,10 +196,10 @@ def update_users_affected(redis, group_ids: set[int]) -> None:
 def _counted(p: Prepared, groups, stored, inserted) -> Counted:
     group_id = groups[(p.message.project_id, p.fingerprint.hash)].id
     if p.message_id in inserted:
-        return Counted(p.message_id, group_id, p.received_at, p.fields.user_key)
+        return Counted(p.message_id, group_id, p.received_at, p.fields.user_key, p.message.project_id)
     earlier = stored.get(p.key)
     if earlier and earlier[1] == p.message_id.decode():
-        return Counted(p.message_id, earlier[0], p.received_at, p.fields.user_key)  # redelivery
+        return Counted(p.message_id, earlier[0], p.received_at, p.fields.user_key, p.message.project_id)  # redelivery
     return Counted(p.message_id, 0, p.received_at, "")  # a re-sent duplicate: acknowledge only
 
 
@@ -179,8 +266,7 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
                 "trace_id": p.fields.trace_id,
                 "flags": p.fields.flags,
                 "call_path_hash": p.fingerprint.call_path_hash[:32],
-                # PostgreSQL text cannot hold NUL; JSON escapes it anyway, so only raw bytes carry one.
-                "payload": p.message.payload.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+                "payload": clean_payload(p.message.payload),
             }
             for p in new
         ],
@@ -231,6 +317,8 @@ def _seed(p: Prepared, releases) -> grouping.GroupSeed:
         level=p.fields.level,
         seen=p.received_at,
         release_id=releases.get((p.message.project_id, p.fields.release)),
+        previous=(p.previous.hash,) if p.previous is not None and p.previous.hash != fp.hash else (),
+        also=(fp.raise_helper.fingerprint.hash,) if fp.raise_helper is not None else (),
     )
 
 

@@ -1,14 +1,30 @@
-"""Digest for the logs stream: `log` envelope items → LogEntry rows."""
+"""Digest for the logs stream: `log` envelope items → LogEntry rows.
+
+One bad line never takes its neighbours with it: text is cleaned first (normalize.clean, as for
+events: PostgreSQL refuses NUL), and when a batch still fails to write, its lines are written one
+at a time; a line that fails alone is dead-lettered by itself (its message's fields, with a
+payload of just that line), so it can be inspected and replayed, never lost silently. An error
+that says the database is away is raised instead: the consumer holds the batch and retries it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import time
+import traceback
 from dataclasses import dataclass
 
-from triage import jsonutil
-from triage.digest.normalize import parse_timestamp
+from django.db import transaction
+
+from triage import jsonutil, stream
+from triage.digest.normalize import clean, clean_json, parse_timestamp
 from triage.models import LogEntry
-from triage.stream import GROUP, UndeliverableMessage
+from triage.stream import IngestMessage, UndeliverableMessage
+from triage.stream.outage import is_infrastructure_error
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -16,9 +32,11 @@ class PreparedLogs:
     message_id: bytes
     project_id: int
     entries: list[LogEntry]
+    message: IngestMessage
+    items: tuple  # the items as sent, by position: what a failed line's dead letter carries
 
 
-def prepare_logs(message_id: bytes, message) -> PreparedLogs:
+def prepare_logs(message_id: bytes, message: IngestMessage) -> PreparedLogs:
     try:
         payload = jsonutil.loads(message.payload)
     except (ValueError, UnicodeDecodeError):
@@ -32,7 +50,7 @@ def prepare_logs(message_id: bytes, message) -> PreparedLogs:
         for position, item in enumerate(items)
         if isinstance(item, dict)
     ]
-    return PreparedLogs(message_id, message.project_id, entries)
+    return PreparedLogs(message_id, message.project_id, entries, message, tuple(items))
 
 
 def _entry(project_id, stream_id, position, item, received) -> LogEntry:
@@ -47,16 +65,55 @@ def _entry(project_id, stream_id, position, item, received) -> LogEntry:
         stream_id=stream_id,
         position=position,
         timestamp=parse_timestamp(item.get("timestamp"), received),
-        level=str(item.get("level") or "info")[:16],
-        body=str(item.get("body") or "")[:10_000],
-        template=attribute("sentry.message.template")[:10_000],
-        trace_id=str(item.get("trace_id") or "")[:64],
-        release=attribute("sentry.release")[:200],
-        environment=attribute("sentry.environment")[:64],
-        attributes=attributes,
+        level=clean(str(item.get("level") or "info")[:16]),
+        body=clean(str(item.get("body") or "")[:10_000]),
+        template=clean(attribute("sentry.message.template")[:10_000]),
+        trace_id=clean(str(item.get("trace_id") or "")[:64]),
+        release=clean(attribute("sentry.release")[:200]),
+        environment=clean(attribute("sentry.environment")[:64]),
+        attributes=clean_json(attributes),
     )
 
 
-def write_logs(redis, stream: str, batch: list[PreparedLogs]) -> None:
-    LogEntry.objects.bulk_create([e for p in batch for e in p.entries], ignore_conflicts=True)
-    redis.xack(stream, GROUP, *[p.message_id for p in batch])
+def write_logs(redis, stream_name: str, batch: list[PreparedLogs]) -> None:
+    """Writes a batch of log messages, line by line if need be; then acknowledges the messages
+    and dead-letters the lines that failed alone, all or nothing (one MULTI): a crash before it
+    redelivers the batch, which inserts nothing twice (unique per stream id and position)."""
+    rows = [e for p in batch for e in p.entries]
+    try:
+        with transaction.atomic():
+            LogEntry.objects.bulk_create(rows, ignore_conflicts=True)
+        failed = []
+    except Exception as exc:
+        if is_infrastructure_error(exc):
+            raise
+        log.warning("batch of %d log lines failed; writing them one by one", len(rows), exc_info=True)
+        failed = write_line_by_line(rows)
+    by_id = {p.message_id.decode(): p for p in batch}
+    dead = [_dead_line(by_id[entry.stream_id], entry.position, reason) for entry, reason in failed]
+    stream.acknowledge(redis, stream_name, [p.message_id for p in batch], time.time(), dead_letters=dead)
+
+
+def write_line_by_line(rows: list[LogEntry]) -> list[tuple[LogEntry, str]]:
+    """Inserts each line in its own transaction; returns the lines that failed, with why."""
+    failed = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                LogEntry.objects.bulk_create([row], ignore_conflicts=True)
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise
+            failed.append((row, "".join(traceback.format_exception_only(type(exc), exc)).strip()))
+    return failed
+
+
+def _dead_line(prepared: PreparedLogs, position: int, reason: str) -> dict:
+    """A dead letter of one log line: its message's fields, with only that line as the payload."""
+    log.error("dead-lettering log line %d of %s: %s", position, prepared.message_id, reason)
+    # ensure_ascii escapes a lone surrogate, so the line survives as the JSON the SDK sent.
+    payload = json.dumps({"items": [prepared.items[position]]}).encode()
+    m = prepared.message
+    line = IngestMessage(m.project_id, m.event_id, m.received_at, payload, m.version)
+    fields = {k.encode(): v if isinstance(v, bytes) else str(v).encode() for k, v in line.to_fields().items()}
+    return stream.dead_letter_entry(fields, prepared.message_id, f"log line {position}: {reason}", time.time())

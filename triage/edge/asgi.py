@@ -15,11 +15,12 @@ import re
 import time
 
 from django.conf import settings
+from django.utils import timezone
 
 from config import edge
 from config.redis_clients import async_redis_client
 from triage import stream
-from triage.edge import parsing
+from triage.edge import parsing, quotas
 from triage.edge.body import OverBudget
 from triage.edge.errors import IngestError
 from triage.edge.keys import dsn_key_cache, project_for_key
@@ -46,6 +47,7 @@ class IngestApp:
         self.fallback = fallback
         self.options = settings.SWITCHYARD
         self.keys = dsn_key_cache()
+        self.limits = quotas.limits_cache()
         self.heavy = asyncio.Semaphore(self.options["HEAVY_BODIES"])
         self._redis = None
         self._append = None
@@ -85,8 +87,8 @@ class IngestApp:
             limit = self.options["MAX_DECOMPRESSED_BYTES"]
             await self._authenticate(parsing.header_public_key(body, encoding, limit) if kind == "envelope" else None, project_id)
         messages, event_id = await self._parse(kind, project_id, body, encoding, received_at)
-        refused = await self._append_all(messages)
-        return _reply(event_id, messages, refused, self.options["RETRY_AFTER_SECONDS"])
+        refused = await self._append_all(project_id, messages)
+        return _reply(event_id, messages, refused)
 
     async def _parse(self, kind, project_id, body, encoding, received_at):
         """Inline up to INLINE_DECODE_BYTES of decoded body (nearly every request: an event is
@@ -113,16 +115,32 @@ class IngestApp:
         if owner != project_id:
             raise IngestError(403, "this DSN key belongs to another project")
 
-    async def _append_all(self, messages) -> list[str]:
-        """Appends each message behind its stream's cap; returns the streams that refused."""
+    async def _append_all(self, project_id: int, messages) -> list[parsing.Refusal]:
+        """Appends each message behind its stream's cap (and an event behind the quotas too);
+        returns why each refused one was refused."""
         if not messages:
             return []
-        cap = self.options["STREAM_MAXLEN"]
+        cap, now = self.options["STREAM_MAXLEN"], timezone.now()
+        limits = None
+        if any(name == stream.EVENTS for name, _ in messages):
+            raw = await self.limits.aget(self.redis, str(project_id))
+            limits = quotas.Limits.decode(raw) if raw else quotas.Limits()
         pipe = self.redis.pipeline(transaction=False)
         for name, message in messages:
-            await self.append_script(keys=[name], args=stream.append_args(message, cap), client=pipe)
+            if name == stream.EVENTS:
+                keys, args = quotas.append_event(name, message, cap, limits, quotas.installation_limits(), now)
+                await self.scripts["event"](keys=keys, args=args, client=pipe)
+            else:
+                await self.scripts["log"](keys=[name], args=stream.append_args(message, cap), client=pipe)
         results = await pipe.execute()
-        return [name for (name, _), result in zip(messages, results, strict=True) if result is None]
+        return [self._refusal(name, result, now) for (name, _), result in zip(messages, results, strict=True)
+                if not _appended(result)]
+
+    def _refusal(self, stream_name: str, result, now) -> parsing.Refusal:
+        if isinstance(result, list) and result[0] == b"quota":
+            scope, _ = result[1].decode().split(":")
+            return parsing.Refusal(stream_name, scope, "quota_exceeded", quotas.seconds_left(result[1].decode(), now))
+        return parsing.Refusal(stream_name, "project", "backlog", self.options["RETRY_AFTER_SECONDS"])
 
     @property
     def redis(self):
@@ -131,9 +149,10 @@ class IngestApp:
         return self._redis
 
     @property
-    def append_script(self):
+    def scripts(self):
         if self._append is None:
-            self._append = self.redis.register_script(stream.APPEND_SCRIPT)
+            self._append = {"event": self.redis.register_script(quotas.APPEND_EVENT_SCRIPT),
+                            "log": self.redis.register_script(stream.APPEND_SCRIPT)}
         return self._append
 
     async def _lifespan(self, receive, send):
@@ -148,13 +167,22 @@ class IngestApp:
                 return
 
 
-def _reply(event_id, messages, refused, retry_after):
+def _appended(result) -> bool:
+    """The log script answers the entry id or nil; the event script {'ok', id} or a reason."""
+    if isinstance(result, list):
+        return result[0] == b"ok"
+    return result is not None
+
+
+def _reply(event_id, messages, refused: list[parsing.Refusal]):
     if not refused:
         return 200, {"id": event_id} if event_id else {}, []
-    limits = parsing.rate_limit_header(refused, retry_after).encode()
+    retry_after = max(r.seconds for r in refused)
+    limits = parsing.rate_limit_header(refused).encode()
     headers = [(b"x-sentry-rate-limits", limits), (b"retry-after", str(retry_after).encode())]
-    if stream.EVENTS in refused or len(refused) == len(messages):
-        return 429, {"detail": "backlog full, retry later"}, headers
+    if any(r.stream == stream.EVENTS for r in refused) or len(refused) == len(messages):
+        quota = any(r.reason == "quota_exceeded" for r in refused)
+        return 429, {"detail": "event quota used up, retry later" if quota else "backlog full, retry later"}, headers
     # The event went through; only logs were refused. The SDK honours the header on a 200 too.
     return 200, {"id": event_id} if event_id else {}, headers
 

@@ -224,7 +224,18 @@ def request_messages(kind: str, project_id: int, body: bytes, content_encoding: 
     return envelope_messages(project_id, Envelope(header, items, dropped), received_at, options["MAX_EVENT_BYTES"])
 
 
-def rate_limit_header(streams: list[str], retry_after: int) -> str:
-    categories = sorted({RATE_LIMIT_CATEGORY[s] for s in streams})
-    # Integer seconds: sentry-sdk's parser calls int() and silently ignores "60.0".
-    return ",".join(f"{retry_after}:{c}:project:backlog" for c in categories)
+@dataclass(frozen=True)
+class Refusal:
+    """Why a stream refused a message: its backlog is full, or a quota of a scope is used up."""
+
+    stream: str
+    scope: str  # "project", or "organization" for the installation's quota (Sentry's names)
+    reason: str  # "backlog" or "quota_exceeded"
+    seconds: int  # until the SDK may send that category again
+
+
+def rate_limit_header(refused: list[Refusal]) -> str:
+    """`X-Sentry-Rate-Limits`: one group per refusal, `seconds:categories:scope:reason`. Integer
+    seconds: sentry-sdk's parser calls int() and silently ignores "60.0"."""
+    groups = {f"{r.seconds}:{RATE_LIMIT_CATEGORY[r.stream]}:{r.scope}:{r.reason}" for r in refused}
+    return ",".join(sorted(groups))

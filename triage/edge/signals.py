@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from config.redis_clients import redis_client
 from projects.models import Project
+from triage.edge import quotas
 from triage.edge.keys import add_key, publish_key
 from triage.models import ProjectKey
 
@@ -41,3 +42,18 @@ def key_deleted(sender, instance: ProjectKey, **kwargs):
 def project_created(sender, instance: Project, created: bool, raw: bool = False, **kwargs):
     if created and not raw:
         add_key(instance, "Default")
+
+
+@receiver(post_save, sender=Project)
+def project_saved(sender, instance: Project, raw: bool = False, **kwargs):
+    """Its quotas reach ingest within KEY_CACHE_SECONDS (triage.edge.quotas)."""
+    if raw:
+        return
+
+    def send():
+        try:
+            quotas.limits_cache().publish(redis_client(), str(instance.id), quotas.project_limits(instance).encode())
+        except redis.RedisError:
+            log.warning("could not publish the quotas of project %s to Redis", instance.id, exc_info=True)
+
+    transaction.on_commit(send)

@@ -24,6 +24,9 @@ class Frame(NamedTuple):
     label: str  # "module.function", the call-path entry
     filename: str  # kept only for path rules, never hashed
     abs_path: str
+    # Read by switchyard-v2 only (triage.fingerprint.frames); v1 leaves the defaults.
+    context_line: str = ""  # as sent; triage.fingerprint.frames.collapse before use
+    anonymous: bool = False  # a JavaScript function with no name of its own
 
     @property
     def location(self) -> str:

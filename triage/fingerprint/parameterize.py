@@ -11,6 +11,7 @@ replaced, not only the value after ``=``, because a KeyError's ``'sku-7'`` is as
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Sentry's SDK cuts values at 1024 characters; other SDKs may not. Past this length a message is not
@@ -70,8 +71,59 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("bool", r"(?<==)(?:True|False|true|false)\b"),
 )
 
-_COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _PATTERNS))
 _PLACEHOLDERS = {name: f"<{name}>" for name, _ in _PATTERNS}
+_DIGIT = re.compile(r"\d")
+# Hints: what a pattern cannot match without. A message lacking a pattern's hint skips the
+# pattern (``_needed``, in _PATTERNS order). Dropping an alternative that matches nowhere in the
+# text changes no match of the others, so the result is the same as with all of them, at a
+# fraction of the cost: the one combined pattern took 15-40 µs per message, as much as all the rest
+# of fingerprinting an event (a test compares both on every captured payload).
+_ISO_DATE_HINT = re.compile(r"\d{4}-[01]\d-")
+_TIME_HINT = re.compile(r"\d:[0-5]\d")
+_MONTH_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+_HEX_HINT = re.compile(r"[0-9a-fA-F]{8}")
+_DIGEST_HINT = re.compile(r"[0-9a-fA-F]{32}")
+_DURATION_HINT = re.compile(r"\d(?:ms|us|µs|ns|s|min|h)\b")
+_FLOAT_HINT = re.compile(r"\d\.\d")
+
+
+def _needed(text: str) -> tuple[bool, ...]:
+    digit = _DIGIT.search(text) is not None
+    dots, colons = text.count("."), text.count(":")
+    digest = len(text) >= 32 and _DIGEST_HINT.search(text) is not None
+    date = "datetime.datetime(" in text or (
+        digit
+        and (
+            ("-" in text and _ISO_DATE_HINT.search(text) is not None)
+            or (colons > 0 and _TIME_HINT.search(text) is not None)
+            or _MONTH_HINT.search(text) is not None
+        )
+    )
+    return (
+        "@" in text,  # email
+        "://" in text,  # url
+        dots > 0,  # hostname
+        dots >= 3 or colons >= 7 or "::" in text,  # ip
+        text.count("-") >= 4,  # uuid
+        digest and len(text) >= 40,  # sha1
+        digest,  # md5
+        date,  # date
+        digit and _DURATION_HINT.search(text) is not None,  # duration
+        digit and ("0x" in text or "0X" in text or _HEX_HINT.search(text) is not None),  # hex
+        digit and dots > 0 and _FLOAT_HINT.search(text) is not None,  # float
+        digit,  # int
+        "'" in text or '"' in text,  # quoted_str
+        "=" in text,  # bool
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _combined(needed: tuple[bool, ...]) -> re.Pattern[str] | None:
+    chosen = [(name, pattern) for (name, pattern), keep in zip(_PATTERNS, needed, strict=True) if keep]
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in chosen)) if chosen else None
+
+
+_COMBINED = _combined((True,) * len(_PATTERNS))
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -95,4 +147,5 @@ def parameterize(message: str) -> str:
     if not isinstance(message, str) or not message:
         return ""
     text = _first_lines(message[:MAX_INPUT_CHARS])
-    return _COMBINED.sub(_placeholder, text)
+    combined = _combined(_needed(text))
+    return combined.sub(_placeholder, text) if combined is not None else text

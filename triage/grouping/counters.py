@@ -5,31 +5,48 @@ message: a message is counted if and only if this call acknowledged it. A worker
 the script runs leaves the message pending, so its redelivery counts it; a second consumer that
 raced for the same message finds it already acknowledged and counts nothing. Exactly once, with
 no bookkeeping keys.
+
+The same script deletes the acknowledged entries from the stream, so its length is the backlog
+that ingest compares with the cap (a caught-up worker never causes a 429), and stamps the time
+of the stream's last digest for the health endpoint (triage.health).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from triage import bulk
-from triage.stream import GROUP, PREFIX
+from triage.stream import GROUP, HEALTH, PREFIX
 
+# KEYS: the stream, then a group counts, a users and a project counts key per message, then the
+# health hash. ARGV: the counters' TTL, now (epoch seconds), then id, group id, user, project id
+# per message.
 COUNT_AND_ACK_SCRIPT = """
-local ttl = tonumber(ARGV[1])
-local counted = 0
-for i = 1, (#ARGV - 1) / 3 do
-  local id, group_id, user = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+local ttl, now = tonumber(ARGV[1]), ARGV[2]
+local counted, done = 0, {}
+for i = 1, (#ARGV - 2) / 4 do
+  local id, group_id, user, project_id = ARGV[4 * i - 1], ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2]
   -- group id 0: a re-sent copy of a stored event, acknowledged but never counted
   if redis.call('XACK', KEYS[1], '""" + GROUP + """', id) == 1 and group_id ~= '0' then
-    local counts = KEYS[2 * i]
+    local counts, projects = KEYS[3 * i - 1], KEYS[3 * i + 1]
     redis.call('HINCRBY', counts, group_id, 1)
     redis.call('EXPIRE', counts, ttl)
-    if user ~= '' then redis.call('PFADD', KEYS[2 * i + 1], user) end
+    redis.call('HINCRBY', projects, project_id, 1)
+    redis.call('EXPIRE', projects, ttl)
+    if user ~= '' then redis.call('PFADD', KEYS[3 * i], user) end
     counted = counted + 1
   end
+  done[#done + 1] = id
+  if #done == 500 then  -- unpack() is limited by Lua's C stack: delete in slices
+    redis.call('XDEL', KEYS[1], unpack(done))
+    done = {}
+  end
 end
+if #done > 0 then redis.call('XDEL', KEYS[1], unpack(done)) end
+redis.call('HSET', KEYS[#KEYS], 'digest:' .. KEYS[1], now)
 return counted
 """
 
@@ -42,6 +59,7 @@ class Counted:
     group_id: int
     received_at: dt.datetime
     user_key: str
+    project_id: int = 0
 
 
 def minute_of(moment: dt.datetime) -> int:
@@ -52,18 +70,25 @@ def counts_key(minute: int) -> str:
     return f"{PREFIX}:counts:{minute}"
 
 
+def project_counts_key(minute: int) -> str:
+    """Per minute, events per project: the projects' usual rates, for spikes of new groups."""
+    return f"{PREFIX}:project-counts:{minute}"
+
+
 def users_key(group_id: int) -> str:
     return f"{PREFIX}:users:{group_id}"
 
 
-def count_and_ack(redis, stream: str, items: list[Counted], ttl: int) -> int:
-    """Acknowledges the messages and counts each one it acknowledged; returns how many."""
+def count_and_ack(redis, stream: str, items: list[Counted], ttl: int, now: float | None = None) -> int:
+    """Acknowledges (and deletes) the messages and counts each one it acknowledged; returns how many."""
     if not items:
         return 0
-    keys, args = [stream], [ttl]
+    keys, args = [stream], [ttl, repr(time.time() if now is None else now)]
     for item in items:
-        keys += [counts_key(minute_of(item.received_at)), users_key(item.group_id)]
-        args += [item.message_id, item.group_id, item.user_key]
+        minute = minute_of(item.received_at)
+        keys += [counts_key(minute), users_key(item.group_id), project_counts_key(minute)]
+        args += [item.message_id, item.group_id, item.user_key, item.project_id]
+    keys.append(HEALTH)
     return redis.eval(COUNT_AND_ACK_SCRIPT, len(keys), *keys, *args)
 
 
@@ -75,14 +100,16 @@ def users_affected(redis, group_ids: Iterable[int]) -> dict[int, int]:
     return dict(zip(group_ids, pipe.execute(), strict=True))
 
 
-def hot_minute_counts(redis, minutes: list[int], group_ids: list[int] | None = None) -> dict[int, dict[int, int]]:
-    """{minute: {group_id: count}} from Redis for the given minutes (epoch seconds)."""
+def hot_minute_counts(redis, minutes: list[int], group_ids: list[int] | None = None,
+                      key=counts_key) -> dict[int, dict[int, int]]:
+    """{minute: {group_id: count}} from Redis for the given minutes (epoch seconds); with
+    key=project_counts_key, {minute: {project_id: count}}."""
     pipe = redis.pipeline(transaction=False)
     for minute in minutes:
         if group_ids is None:
-            pipe.hgetall(counts_key(minute))
+            pipe.hgetall(key(minute))
         else:
-            pipe.hmget(counts_key(minute), group_ids)
+            pipe.hmget(key(minute), group_ids)
     result = {}
     for minute, reply in zip(minutes, pipe.execute(), strict=True):
         if group_ids is None:

@@ -1,7 +1,15 @@
 """Fingerprints → group rows: find or create each batch's groups, then fold new events into them.
 
-A few queries per batch whatever its size: one to find groups, one to create the missing ones,
-one to lock them (in id order, so two workers never deadlock), one to update them.
+A few queries per batch whatever its size: two to find groups (by their fingerprint, and by the
+further fingerprints of GroupFingerprint), one to create the missing ones, one to lock them (in id
+order, so two workers never deadlock), one to attach fingerprints, one to update them.
+
+After a grouping upgrade a project is in transition (FingerprintTransition) for
+SWITCHYARD["FINGERPRINT_TRANSITION_DAYS"]: its events carry the previous algorithm's fingerprint
+too, tried when the new one finds no group; when it finds the group the old algorithm made, the new
+fingerprint is attached to that group, so the group keeps its events once the transition is over.
+Sentry does the same with the secondary hashes of a grouping config upgrade
+(https://docs.sentry.io/concepts/data-management/event-grouping/#grouping-algorithm-updates).
 """
 
 from __future__ import annotations
@@ -11,7 +19,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triage.models import ErrorGroup, GroupActivity, GroupActivityKind, GroupStatus, GroupSubstatus, Release
+from django.conf import settings
+from django.db.models import Q
+
+from triage import bulk
+from triage.models import (
+    ErrorGroup,
+    FingerprintTransition,
+    GroupActivity,
+    GroupActivityKind,
+    GroupFingerprint,
+    GroupFingerprintKind,
+    GroupStatus,
+    GroupSubstatus,
+    Release,
+)
 
 GROUP_UPDATE_FIELDS = [
     "event_count", "last_seen", "last_release", "level", "status", "substatus", "resolved_at",
@@ -42,29 +64,81 @@ class GroupSeed:
     level: str
     seen: dt.datetime
     release_id: int | None
+    # The previous algorithm's fingerprints of the event, tried in order when ``fingerprint`` finds
+    # no group (the transition); the group one finds is given ``fingerprint``.
+    previous: tuple[str, ...] = ()
+    # Further fingerprints that find a group made from this seed (a raise-helper's caller variant).
+    also: tuple[str, ...] = ()
 
 
 def lock_groups(seeds: Sequence[GroupSeed]) -> dict[tuple[int, str], ErrorGroup]:
-    """Returns the batch's groups, created where missing, locked for this transaction."""
+    """Returns the batch's groups, keyed by (project, seed fingerprint), found or created, locked
+    for this transaction. A seed's fingerprint finds a group as its ErrorGroup.fingerprint or as a
+    GroupFingerprint; failing that, its ``previous`` fingerprints are tried; failing that, it makes
+    a new group."""
     wanted: dict[tuple[int, str], GroupSeed] = {}
     for seed in seeds:
         wanted.setdefault((seed.project_id, seed.fingerprint), seed)  # the batch's first event names the group
-    projects = {p for p, _ in wanted}
-    fingerprints = {f for _, f in wanted}
-    found = set(
-        ErrorGroup.objects.filter(project_id__in=projects, fingerprint__in=fingerprints).values_list(
-            "project_id", "fingerprint"
-        )
-    )
-    missing = [seed for key, seed in wanted.items() if key not in found]
+    found = _find_groups({p for p, _ in wanted}, {h for s in wanted.values() for h in (s.fingerprint, *s.previous)})
+    ids: dict[tuple[int, str], int] = {}
+    attach: list[dict] = []
+    missing: list[GroupSeed] = []
+    for key, seed in wanted.items():
+        group_id = found.get(key)
+        if group_id is None:
+            group_id = next((found[(seed.project_id, h)] for h in seed.previous if (seed.project_id, h) in found), None)
+            if group_id is not None:
+                attach.append(_attachment(seed, seed.fingerprint, group_id, GroupFingerprintKind.TRANSITION))
+        if group_id is None:
+            missing.append(seed)
+        else:
+            ids[key] = group_id
     if missing:
         ErrorGroup.objects.bulk_create([_new_group(seed) for seed in missing], ignore_conflicts=True)
-    locked = (
-        ErrorGroup.objects.select_for_update()
-        .filter(project_id__in=projects, fingerprint__in=fingerprints)
-        .order_by("id")
+    condition = Q(id__in=set(ids.values()))
+    if missing:
+        condition |= Q(project_id__in={s.project_id for s in missing}, fingerprint__in={s.fingerprint for s in missing})
+    locked = list(ErrorGroup.objects.select_for_update().filter(condition).order_by("id"))
+    by_id = {g.id: g for g in locked}
+    by_fingerprint = {(g.project_id, g.fingerprint): g for g in locked}
+    groups = {key: by_id[ids[key]] if key in ids else by_fingerprint[key] for key in wanted}
+    for seed in missing:
+        group_id = groups[(seed.project_id, seed.fingerprint)].id
+        attach.extend(_attachment(seed, h, group_id, GroupFingerprintKind.RAISE_HELPER) for h in seed.also)
+    attach_fingerprints(attach)
+    return groups
+
+
+def _find_groups(projects: set[int], fingerprints: set[str]) -> dict[tuple[int, str], int]:
+    """(project, fingerprint) → group id, through the groups' own fingerprints and then the others."""
+    extra = GroupFingerprint.objects.filter(project_id__in=projects, fingerprint__in=fingerprints)
+    found = {(p, f): g for p, f, g in extra.values_list("project_id", "fingerprint", "group_id")}
+    own = ErrorGroup.objects.filter(project_id__in=projects, fingerprint__in=fingerprints)
+    found.update(((p, f), g) for p, f, g in own.values_list("project_id", "fingerprint", "id"))
+    return found
+
+
+def _attachment(seed: GroupSeed, fingerprint: str, group_id: int, kind: str) -> dict:
+    return {
+        "project": seed.project_id, "fingerprint": fingerprint, "group": group_id,
+        "algorithm": seed.algorithm, "kind": kind, "created_at": seed.seen,
+    }
+
+
+def attach_fingerprints(rows: list[dict]) -> None:
+    """Records further fingerprints of groups; one that already finds a group keeps it."""
+    bulk.increment(
+        GroupFingerprint, ["project", "fingerprint"], rows, count_field=None, seen_fields=None,
+        insert_only=["group", "algorithm", "kind", "created_at"],
     )
-    return {(g.project_id, g.fingerprint): g for g in locked if (g.project_id, g.fingerprint) in wanted}
+
+
+def previous_algorithms(project_ids: set[int], now: dt.datetime) -> dict[int, str]:
+    """Project → the algorithm it upgraded from, for the projects still in their transition."""
+    days = settings.SWITCHYARD["FINGERPRINT_TRANSITION_DAYS"]
+    since = now - dt.timedelta(days=days)
+    rows = FingerprintTransition.objects.filter(project_id__in=project_ids, started_at__gt=since)
+    return dict(rows.values_list("project_id", "previous_algorithm"))
 
 
 def _new_group(seed: GroupSeed) -> ErrorGroup:

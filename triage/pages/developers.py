@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from triage.attribution import spikes
+from triage.attribution.spikes import Spike
 from triage.models import ErrorGroup, GroupStatus, GroupSubstatus
 from triage.pages.group_list import GroupPage, GroupRow, ListQuery, group_rows, page_of_groups
 
@@ -23,11 +23,12 @@ class DevelopersPage:
 
 
 def developers_page(
-    groups: QuerySet, projects: QuerySet, username: str, redis, now: dt.datetime, scores: dict[int, float]
+    groups: QuerySet, projects: QuerySet, username: str, redis, now: dt.datetime, spikes_by_group: dict[int, Spike]
 ) -> DevelopersPage:
     mine = ListQuery.from_params({"assignee": "me", "window": "all"}, username)
-    page = page_of_groups(groups, mine, now, scores)
-    return DevelopersPage(developer_loads(projects, scores), group_rows(redis, page.groups, mine.window, now, scores), page, mine)
+    page = page_of_groups(groups, mine, now, spikes_by_group)
+    rows = group_rows(redis, page.groups, mine.window, now, spikes_by_group)
+    return DevelopersPage(developer_loads(projects, spikes_by_group), rows, page, mine)
 
 
 @dataclass
@@ -38,7 +39,7 @@ class DeveloperLoad:
     spiking: int
 
 
-def developer_loads(projects: QuerySet, scores: dict[int, float]) -> list[DeveloperLoad]:
+def developer_loads(projects: QuerySet, spikes_by_group: dict[int, Spike]) -> list[DeveloperLoad]:
     """One row per member of the given projects, and one for unassigned groups: three queries."""
     open_groups = ErrorGroup.objects.filter(project__in=projects, status=GroupStatus.UNRESOLVED)
     counts = {
@@ -47,7 +48,7 @@ def developer_loads(projects: QuerySet, scores: dict[int, float]) -> list[Develo
             n=Count("id"), regressed=Count("id", filter=Q(substatus=GroupSubstatus.REGRESSED))
         )
     }
-    spiking_ids = [g for g, s in scores.items() if spikes.is_spiking(s)]
+    spiking_ids = [g for g, s in spikes_by_group.items() if s.spiking]
     spiking = dict(
         open_groups.filter(id__in=spiking_ids).values("assignee").annotate(n=Count("id")).values_list("assignee", "n")
     ) if spiking_ids else {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.fingerprint.event import as_dict, as_list, event_stacktrace, exception_values, message_text, text
+from triage.payloads import read_payload
 
 MAX_FRAMES = 250
 MAX_BREADCRUMBS = 30
@@ -67,12 +68,9 @@ class EventView:
 
 
 def event_view(payload: str) -> EventView:
-    """Parses a stored payload; an unreadable one gives empty details rather than an error."""
-    try:
-        event = json.loads(payload)
-    except ValueError:
-        event = {}
-    event = as_dict(event)
+    """Parses a stored payload (triage.payloads: nesting cut, bad text replaced); an unreadable one
+    gives empty details rather than an error."""
+    event = read_payload(payload)
     sdk = as_dict(event.get("sdk"))
     return EventView(
         message=_message(event),

@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from triage import actions, cache_keys, flagstate
-from triage.attribution import spikes, suspects
+from triage.attribution import suspects
+from triage.attribution.spikes import Spike
 from triage.attribution.suspects import FlagShare
+from triage.fingerprint import ALGORITHMS, Fingerprint, fingerprint_event, parse_rules
 from triage.grouping import counters, series
-from triage.models import ErrorEvent, ErrorGroup, GroupEnvironment, Release
+from triage.models import (
+    ErrorEvent,
+    ErrorGroup,
+    GroupEnvironment,
+    GroupFingerprint,
+    GroupFingerprintKind,
+    Release,
+)
 from triage.pages import charts
 from triage.pages.event_view import EventView, event_view
+from triage.payloads import read_payload
 
 RECENT_EVENTS = 15
 CHART_CACHE_SECONDS = 120
@@ -27,6 +37,7 @@ CHART_CACHE_SECONDS = 120
 class GroupDetailPage:
     group: ErrorGroup
     project: object
+    spike: Spike
     score: float
     spiking: bool
     event: ErrorEvent | None
@@ -42,18 +53,19 @@ class GroupDetailPage:
     activity: list
     latest_release: str | None
     chart_ranges: list[str]
+    why: WhyGrouped
 
 
-def group_detail_page(group: ErrorGroup, event_id: str, now: dt.datetime, score: float) -> GroupDetailPage:
-    """`event_id` picks the event shown (the latest when empty or unknown); `score` is the
-    group's spike score."""
+def group_detail_page(group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
+    """`event_id` picks the event shown (the latest when empty or unknown); `spike` is the
+    group's spike state."""
     recent = list(_events(group).defer("payload")[:RECENT_EVENTS])
     event = _events(group).filter(event_id=event_id).first() if event_id else None
     if event is None and recent:
         event = _events(group).get(id=recent[0].id)
     environment = main_environment(group)
     return GroupDetailPage(
-        group=group, project=group.project, score=score, spiking=spikes.is_spiking(score),
+        group=group, project=group.project, spike=spike, score=spike.score, spiking=spike.spiking,
         event=event, event_view=event_view(event.payload) if event else None,
         recent_events=recent, newer=_neighbour(group, event, newer=True), older=_neighbour(group, event, newer=False),
         environment=environment, flag_rows=flag_panel(group, environment),
@@ -63,7 +75,63 @@ def group_detail_page(group: ErrorGroup, event_id: str, now: dt.datetime, score:
         activity=list(group.activity.select_related("actor")[:20]),
         latest_release=actions.latest_release(group.project_id, now),
         chart_ranges=list(charts.RANGES),
+        why=why_grouped(group, event),
     )
+
+
+@dataclass
+class WhyGrouped:
+    """The "why grouped" panel: which algorithm's fingerprint put the shown event in the group."""
+
+    decided_by: str
+    sentence: str
+    components: list  # the deciding fingerprint's components (or the group's stored ones)
+    fingerprints: list[GroupFingerprint]  # the further fingerprints that find the group
+
+
+def why_grouped(group: ErrorGroup, event: ErrorEvent | None) -> WhyGrouped:
+    """Fingerprints the shown event again, with the current algorithm and, if that is not what
+    found the group, with the group's own; one query (the group's further fingerprints)."""
+    extra = list(group.extra_fingerprints.order_by("created_at")[:10])
+    if event is None:
+        return WhyGrouped(group.algorithm, f"{group.algorithm} made this group.", group.components, extra)
+    payload = read_payload(event.payload)
+    try:
+        rules = parse_rules(group.project.grouping_rules)
+    except ValueError:
+        rules = []
+    current = fingerprint_event(payload, rules)
+    attached = {f.fingerprint: f for f in extra}
+    for fp in [current] + ([current.raise_helper.fingerprint] if current.raise_helper else []):
+        if fp.hash == group.fingerprint:
+            same = "" if group.algorithm == fp.algorithm else f" ({group.algorithm} made the group with the same fingerprint)"
+            return WhyGrouped(fp.algorithm, f"The event's fingerprint is the group's own{same}.", list(fp.components), extra)
+        found = attached.get(fp.hash)
+        if found is not None and found.kind == GroupFingerprintKind.RAISE_HELPER:
+            sentence = "Its crash site raises for several callers, so its caller decides; that fingerprint was the group's from the start."
+            return WhyGrouped(fp.algorithm, sentence, list(fp.components), extra)
+        if found is not None:
+            return _decided_by_previous(group, payload, rules, fp, found, extra)
+    previous = _fingerprint_with(group.algorithm, payload, rules)
+    if previous is not None and previous.hash == group.fingerprint:
+        sentence = f"{group.algorithm} made this group and grouped this event, before the upgrade to {current.algorithm}."
+        return WhyGrouped(group.algorithm, sentence, list(previous.components), extra)
+    sentence = "The event no longer fingerprints as it did (the project's stack rules changed); the group's components:"
+    return WhyGrouped(group.algorithm, sentence, group.components, extra)
+
+
+def _fingerprint_with(algorithm: str, payload: dict, rules: list[str]) -> Fingerprint | None:
+    return ALGORITHMS[algorithm](payload, rules) if algorithm in ALGORITHMS else None
+
+
+def _decided_by_previous(group, payload, rules, current: Fingerprint, found: GroupFingerprint, extra) -> WhyGrouped:
+    previous = _fingerprint_with(group.algorithm, payload, rules)
+    sentence = (
+        f"{group.algorithm} made this group; during the upgrade's transition its fingerprint found the group "
+        f"for this kind of event, and the event's {current.algorithm} fingerprint {current.hash[:12]} was "
+        f"attached on {found.created_at:%Y-%m-%d}, so such events now find the group directly."
+    )
+    return WhyGrouped(group.algorithm, sentence, list(previous.components) if previous else group.components, extra)
 
 
 def _events(group: ErrorGroup):

@@ -21,6 +21,7 @@ from django.db.models import Prefetch, QuerySet
 
 from triage import cache_keys
 from triage.attribution import spikes, suspects
+from triage.attribution.spikes import Spike
 from triage.attribution.suspects import FlagShare
 from triage.grouping import counters, series
 from triage.models import ErrorGroup, GroupEnvironment, GroupFlag, GroupStatus, ProjectFlag, Release
@@ -28,6 +29,8 @@ from triage.pages import charts
 from triage.queries import GroupFilters, filter_groups
 
 PER_PAGE = 25
+# Far past any real list, and its offset far inside PostgreSQL's bigint (a 20-digit page was a 500).
+MAX_PAGE = 1_000_000
 OPTIONS_CACHE_SECONDS = 60
 WINDOWS = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "14d": 14 * 86400, "30d": 30 * 86400, "all": None}
 # name: (label, order_by); spike has no column of its own
@@ -62,15 +65,16 @@ class ListQuery:
         if window not in WINDOWS or sort not in SORTS:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}; sort one of {', '.join(SORTS)}")
         page = params.get("page", "1")
-        if not page.isdigit() or int(page) < 1:
-            raise ValueError("page must be a positive number")
+        number = int(page) if page.isascii() and page.isdigit() and len(page) <= len(str(MAX_PAGE)) else 0
+        if not 1 <= number <= MAX_PAGE:
+            raise ValueError(f"page must be a number from 1 to {MAX_PAGE}")
         filters = GroupFilters.from_params({k: v for k, v in params.items() if k != "status"})
         if filters.assignee == "me":
             filters = replace(filters, assignee=username)
         names = ("project", "query", "environment", "release", "flag", "assignee")
         raw = tuple((k, params[k]) for k in names if params.get(k))
         filters = replace(filters, status="" if status == "all" else status)
-        return cls(filters, status, window, sort, int(page), raw)
+        return cls(filters, status, window, sort, number, raw)
 
     def since(self, now: dt.datetime) -> dt.datetime | None:
         seconds = WINDOWS[self.window]
@@ -146,23 +150,23 @@ class GroupListPage:
 
 
 def group_list_page(
-    groups: QuerySet, projects: QuerySet, query: ListQuery, redis, now: dt.datetime, scores: dict[int, float]
+    groups: QuerySet, projects: QuerySet, query: ListQuery, redis, now: dt.datetime, spikes_by_group: dict[int, Spike]
 ) -> GroupListPage:
     """The page for `query` over `groups` (already limited to the user's `projects`)."""
-    page = page_of_groups(groups, query, now, scores)
+    page = page_of_groups(groups, query, now, spikes_by_group)
     return GroupListPage(
-        query=query, page=page, rows=group_rows(redis, page.groups, query.window, now, scores),
+        query=query, page=page, rows=group_rows(redis, page.groups, query.window, now, spikes_by_group),
         sorts=sort_links(query), windows=window_links(query), options=filter_options(projects, query.filters.project_id),
     )
 
 
-def page_of_groups(groups: QuerySet, query: ListQuery, now: dt.datetime, scores: dict[int, float]) -> GroupPage:
+def page_of_groups(groups: QuerySet, query: ListQuery, now: dt.datetime, spikes_by_group: dict[int, Spike]) -> GroupPage:
     """One page of the user's groups (`groups` is already limited to their projects)."""
     matching = filter_groups(groups, query.for_now(now))
     total = matching.count()
     offset = (query.page - 1) * PER_PAGE
     if query.sort == "spike":
-        ids = _spike_page_ids(matching, scores, offset)
+        ids = _spike_page_ids(matching, spikes_by_group, offset)
     else:
         ids = list(matching.order_by(SORTS[query.sort][1], "-id").values_list("id", flat=True)[offset : offset + PER_PAGE])
     rows = {g.id: g for g in _for_rows(ErrorGroup.objects.filter(id__in=ids))} if ids else {}
@@ -175,8 +179,9 @@ def _for_rows(groups: QuerySet) -> QuerySet:
     return groups.select_related("project", "first_release", "assignee").prefetch_related(flags)
 
 
-def _spike_page_ids(matching: QuerySet, scores: dict[int, float], offset: int) -> list[int]:
-    ranked = sorted((g for g, s in scores.items() if s > 0), key=lambda g: (-scores[g], -g))[: spikes.MAX_RANKED]
+def _spike_page_ids(matching: QuerySet, spikes_by_group: dict[int, Spike], offset: int) -> list[int]:
+    scores = {g: s.score for g, s in spikes_by_group.items() if s.spiking}
+    ranked = sorted(scores, key=lambda g: (-scores[g], -g))[: spikes.MAX_RANKED]
     allowed = set(matching.filter(id__in=ranked).values_list("id", flat=True)) if ranked else set()
     spiking = [g for g in ranked if g in allowed]
     ids = spiking[offset : offset + PER_PAGE]
@@ -237,15 +242,19 @@ class GroupRow:
     counts: list[int]  # events per sparkline bucket over the window
     sparkline: str  # the counts as SVG points
     window_count: int
-    score: float
+    spike: Spike
     flags: list[FlagShare] = field(default_factory=list)
 
     @property
     def spiking(self) -> bool:
-        return spikes.is_spiking(self.score)
+        return self.spike.spiking
+
+    @property
+    def score(self) -> float:
+        return self.spike.score
 
 
-def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetime, scores: dict[int, float]) -> list[GroupRow]:
+def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetime, spikes_by_group: dict[int, Spike]) -> list[GroupRow]:
     """The list's rows: sparkline over the window, spike score and the most associated flags."""
     step, buckets = SPARKLINES[window]
     start, ids = charts.range_start(now, step, buckets), [g.id for g in groups]
@@ -255,7 +264,7 @@ def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetim
     for g in groups:
         counts = counts_by_group.get(g.id, [])
         shares = suspects.group_flag_shares(g, *baselines.get(g.project_id, ({}, 0)))
-        rows.append(GroupRow(g, counts, charts.sparkline_points(counts), sum(counts), scores.get(g.id, 0.0), shares[:ROW_FLAGS]))
+        rows.append(GroupRow(g, counts, charts.sparkline_points(counts), sum(counts), spikes_by_group.get(g.id, spikes.QUIET), shares[:ROW_FLAGS]))
     return rows
 
 

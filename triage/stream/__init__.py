@@ -3,8 +3,10 @@
 Ingest appends (XADD) behind a length check; workers read in one consumer group (XREADGROUP),
 acknowledge only after their database transaction has committed, reclaim messages left on dead
 consumers (XAUTOCLAIM), and move a message that failed MAX_DELIVERIES times to a dead-letter
-stream with the reason. Processed entries are trimmed (XTRIM MINID) so the stream's length is
-its backlog, which is what ingest compares with the cap.
+stream with the reason (never trimmed: triage.stream.dead_letters lists, replays and purges it).
+An acknowledged entry is deleted in the same step (XACK + XDEL), so the stream's length is its
+backlog (pending + undelivered), which is what ingest compares with the cap; a periodic XTRIM
+MINID is the safety net.
 
 Every key carries the hash tag `{switchyard}` so the Lua scripts below, which touch a stream and
 the counters together, stay valid on Redis Cluster (all keys in one slot).
@@ -21,6 +23,8 @@ LOGS = f"{PREFIX}:stream:logs"
 STREAMS = (EVENTS, LOGS)
 GROUP = "digest"
 ERRORS = f"{PREFIX}:delivery-errors"  # message id → last failure reason, for the dead letter
+HEALTH = f"{PREFIX}:health"  # "digest:<stream>" and "roll_up" → epoch seconds of the last one (triage.health)
+DEAD_LETTER_FIELDS = (b"reason", b"original_id", b"dead_at")  # added to a message when it is dead-lettered
 
 
 class UndeliverableMessage(Exception):
@@ -65,7 +69,9 @@ class IngestMessage:
 
 # XADD only when the backlog is under the cap: one round trip, and no race between check and
 # append. Refusing (→ 429) instead of `MAXLEN ~` trimming means an unprocessed event is never
-# silently evicted; MINID trimming by the consumers keeps the length equal to the backlog.
+# silently evicted. Consumers delete what they acknowledge, so the length is the backlog: a
+# caught-up worker with a small cap never causes a 429 (it did while processed entries waited
+# for the periodic trim, every 10 s).
 APPEND_SCRIPT = """
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
   return false
@@ -117,21 +123,53 @@ def record_failure(client, message_id: bytes, reason: str) -> None:
     client.hset(ERRORS, message_id, reason[:2000])
 
 
-def dead_letter(client, stream: str, message_id: bytes, fields: dict, reason: str, maxlen: int) -> None:
-    """Moves one message to the dead-letter stream with its reason, then acknowledges it."""
-    entry = {k: v for k, v in fields.items()}
+def hold(client, stream: str, consumer: str, ids: list[bytes]) -> None:
+    """Resets the idle time of messages this consumer holds in memory through an outage, so no
+    other consumer reclaims them meanwhile. JUSTID: the delivery count is left as it is."""
+    if ids:
+        client.xclaim(stream, GROUP, consumer, min_idle_time=0, message_ids=ids, justid=True)
+
+
+def acknowledge(client, stream: str, ids: list[bytes], now: float, dead_letters: list[dict] = ()) -> None:
+    """Acknowledges and deletes processed messages (the stream's length stays its backlog),
+    adds `dead_letters` (entries made by dead_letter_entry) and stamps the stream's last digest
+    for the health endpoint, all in one MULTI."""
+    if not ids:
+        return
+    pipe = client.pipeline(transaction=True)
+    for entry in dead_letters:
+        pipe.xadd(dead_letter_stream(stream), entry)
+    pipe.xack(stream, GROUP, *ids)
+    pipe.xdel(stream, *ids)
+    pipe.hset(HEALTH, f"digest:{stream}", repr(now))
+    pipe.execute()
+
+
+def dead_letter_entry(fields: dict, message_id: bytes, reason: str, now: float) -> dict:
+    """The dead-letter stream's entry for a message: its own fields, then why, from where, when."""
+    entry = {k: v for k, v in fields.items() if k not in DEAD_LETTER_FIELDS}
     entry[b"reason"] = reason[:2000].encode()
     entry[b"original_id"] = message_id
-    entry[b"dead_at"] = repr(time.time()).encode()
+    entry[b"dead_at"] = repr(now).encode()
+    return entry
+
+
+def dead_letter(client, stream: str, message_id: bytes, fields: dict, reason: str) -> None:
+    """Moves one message to the dead-letter stream with its reason, then acknowledges it. The
+    dead-letter stream has no MAXLEN: a dead letter leaves it only by a replay or a purge."""
     pipe = client.pipeline(transaction=True)
-    pipe.xadd(dead_letter_stream(stream), entry, maxlen=maxlen, approximate=True)
+    pipe.xadd(dead_letter_stream(stream), dead_letter_entry(fields, message_id, reason, time.time()))
     pipe.xack(stream, GROUP, message_id)
+    pipe.xdel(stream, message_id)
     pipe.hdel(ERRORS, message_id)
     pipe.execute()
 
 
 def trim_processed(client, stream: str) -> None:
-    """Drops entries every consumer is done with, so XLEN is the backlog that ingest checks."""
+    """Drops entries every consumer is done with, so XLEN is the backlog that ingest checks.
+
+    The safety net: acknowledging deletes the entry already (acknowledge, COUNT_AND_ACK_SCRIPT);
+    this catches what was acknowledged otherwise (an older version, a hand-run XACK)."""
     pending = client.xpending(stream, GROUP)
     groups = {g["name"]: g for g in client.xinfo_groups(stream)}
     info = groups.get(GROUP.encode()) or groups.get(GROUP)

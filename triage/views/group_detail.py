@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from config.redis_clients import redis_client
 from triage.access import group_for_user
-from triage.attribution.spikes import cached_spike_scores
+from triage.attribution.spikes import QUIET, cached_spike_scores
 from triage.pages import as_context, charts
 from triage.pages.group_detail import cached_group_figure, group_detail_page
 
@@ -19,8 +19,8 @@ from triage.pages.group_detail import cached_group_figure, group_detail_page
 def group_detail(request, group_id: int):
     group = group_for_user(request.user, group_id)
     now = timezone.now()
-    score = cached_spike_scores(redis_client(), now).get(group.id, 0.0)
-    page = group_detail_page(group, request.GET.get("event", ""), now, score)
+    spike = cached_spike_scores(redis_client(), now).get(group.id, QUIET)
+    page = group_detail_page(group, request.GET.get("event", ""), now, spike)
     return render(request, "triage/group_detail.html", as_context(page))
 
 

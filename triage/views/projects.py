@@ -1,14 +1,18 @@
-"""Projects and their DSN keys: the list, creating one, its settings page, adding and revoking keys."""
+"""Projects and their DSN keys: the list, creating one, its settings page (keys, quotas), adding and revoking keys."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config.redis_clients import redis_client
 from projects.access import project_member_required, require_perm
 from projects.members import create_project, projects_for
+from projects.models import Project
+from triage.edge import quotas
 from triage.edge.keys import add_key, revoke_key
 from triage.models import ProjectKey
 
@@ -19,6 +23,12 @@ class ProjectForm(forms.Form):
 
 class KeyForm(forms.Form):
     label = forms.CharField(max_length=100, required=False)
+
+
+class QuotaForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["event_quota_minute", "event_quota_hour", "event_quota_month"]
 
 
 @login_required
@@ -43,8 +53,24 @@ def project_create(request):
 @login_required
 @project_member_required
 def project_settings(request, project):
-    context = {"project": project, "keys": project.keys.all(), "form": KeyForm(), "base_url": settings.SWITCHYARD_BASE_URL}
+    context = {
+        "project": project, "keys": project.keys.all(), "form": KeyForm(), "base_url": settings.SWITCHYARD_BASE_URL,
+        "quotas": quotas.quota_rows(redis_client(), project, timezone.now()), "quota_form": QuotaForm(instance=project),
+    }
     return render(request, "triage/project_settings.html", context)
+
+
+@login_required
+@require_POST
+@project_member_required(perm="projects.change_project")
+def quota_update(request, project):
+    form = QuotaForm(request.POST, instance=project)
+    if form.is_valid():
+        form.save()  # triage.edge.signals publishes the quotas to ingest on commit
+        messages.success(request, "Saved the quotas: ingest applies them within a second.")
+    else:
+        messages.error(request, "Quotas are whole numbers of events, 1 or more, or empty for none.")
+    return redirect("triage:project_settings", project_id=project.id)
 
 
 @login_required

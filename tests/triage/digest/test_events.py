@@ -1,5 +1,6 @@
 """Stream → database: grouping, counting, breakdowns and idempotency, with a real Redis."""
 
+import json
 import time
 
 import pytest
@@ -223,3 +224,27 @@ def test_event_received_before_the_resolve_but_digested_after_does_not_regress(p
     drain(redis_client)
     group = ErrorGroup.objects.get()
     assert (group.status, group.event_count) == ("resolved", 2)
+
+
+def test_lone_surrogates_from_an_sdk_are_stored_as_replacement_characters(client, alice, project, redis_client):
+    """json.dumps writes a lone surrogate as the escape \\ud800, which PostgreSQL refuses in text and jsonb."""
+    bad = "\ud800"
+    event = make_event(release=f"shop@1.0{bad}", environment=f"prod{bad}", user={"id": f"u{bad}1"}, tags={"tenant": bad})
+    event["exception"]["values"][-1].update(type=f"Value{bad}Error", value=f"bad {bad} price")
+    event["exception"]["values"][-1]["stacktrace"]["frames"][-1]["function"] = f"price{bad}"
+    event["contexts"]["flags"]["values"] = [{"flag": f"new{bad}-checkout", "result": bad}]
+    event["breadcrumbs"] = {"values": [{"message": f"clicked {bad}"}]}
+    send_events(project, [event])
+    drain(redis_client)
+    stored = ErrorEvent.objects.get(event_id=event["event_id"])
+    assert (stored.release.version, stored.environment, stored.user_key) == ("shop@1.0\ufffd", "prod\ufffd", "id:u\ufffd1")
+    assert stored.flags == {"new\ufffd-checkout": "\ufffd"}
+    group = ErrorGroup.objects.get()
+    assert group.title == "Value\ufffdError: bad \ufffd price"
+    assert group.culprit == "shop.pricing in price\ufffd"
+    payload = json.loads(stored.payload)
+    assert payload["tags"] == {"tenant": "\ufffd"}
+    assert payload["breadcrumbs"]["values"][0]["message"] == "clicked \ufffd"
+    client.force_login(alice)
+    html = client.get(f"/groups/{group.id}/").content.decode()
+    assert "Value\ufffdError" in html and "clicked \ufffd" in html

@@ -2,8 +2,10 @@
 
 import datetime as dt
 import json
+import time
 
 import pytest
+from django.db import DataError
 
 from tests import asgi
 from tests.factories import envelope, make_event
@@ -11,6 +13,7 @@ from tests.triage.pipeline import drain
 from triage import stream
 from triage.edge.asgi import IngestApp
 from triage.models import LogEntry
+from triage.stream import IngestMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +32,51 @@ def test_log_items_are_stored(project, redis_client):
     entry = LogEntry.objects.get()
     assert entry.template == "Payment gateway timeout after {ms}ms"
     assert entry.timestamp == dt.datetime.fromtimestamp(1795803347.0, tz=dt.UTC)
+
+
+def append_logs(redis_client, project, bodies: list[str]) -> bytes:
+    payload = json.dumps({"version": 2, "items": [
+        {"timestamp": 1795803347.0 + i, "level": "info", "body": body,
+         "attributes": {"sentry.environment": {"value": "prod", "type": "string"}}}
+        for i, body in enumerate(bodies)
+    ]}).encode()  # ensure_ascii: a NUL or a lone surrogate travels as its JSON escape, as SDKs send it
+    message = IngestMessage(project.id, "a" * 32, time.time(), payload)
+    return redis_client.xadd(stream.LOGS, message.to_fields())
+
+
+def dead_lines(redis_client) -> list[dict]:
+    entries = redis_client.xrange(stream.dead_letter_stream(stream.LOGS))
+    return [item for _, fields in entries for item in json.loads(fields[b"payload"])["items"]]
+
+
+def test_a_nul_or_a_lone_surrogate_in_one_line_loses_no_line(project, redis_client):
+    bodies = [f"line {i}" for i in range(10)]
+    bodies[3] = "nul \x00 here"
+    bodies[6] = "lone \ud800 surrogate"
+    append_logs(redis_client, project, bodies)
+    drain(redis_client, stream.LOGS)
+    stored = list(LogEntry.objects.order_by("position").values_list("body", flat=True))
+    assert len(stored) >= 9  # 10 once normalize.clean drops lone surrogates too
+    assert len(stored) + len(dead_lines(redis_client)) == 10  # none lost silently
+    assert "nul  here" in stored and not any("\x00" in body for body in stored)
+    assert redis_client.xpending(stream.LOGS, stream.GROUP)["pending"] == 0
+
+
+def test_a_line_that_cannot_be_written_is_dead_lettered_alone_and_its_neighbours_stored(project, redis_client, monkeypatch):
+    first = append_logs(redis_client, project, ["a0", "poison", "a2"])
+    append_logs(redis_client, project, ["b0", "b1"])
+    real = LogEntry.objects.bulk_create
+
+    def bulk_create(rows, **kwargs):
+        if any(row.body == "poison" for row in rows):
+            raise DataError("invalid input syntax")
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(LogEntry.objects, "bulk_create", bulk_create)
+    drain(redis_client, stream.LOGS)
+    assert sorted(LogEntry.objects.values_list("body", flat=True)) == ["a0", "a2", "b0", "b1"]
+    [(_, fields)] = redis_client.xrange(stream.dead_letter_stream(stream.LOGS))
+    assert json.loads(fields[b"payload"])["items"][0]["body"] == "poison"
+    assert (fields[b"original_id"], fields[b"project"]) == (first, str(project.id).encode())
+    assert b"log line 1: django.db.utils.DataError: invalid input syntax" in fields[b"reason"]
+    assert redis_client.xpending(stream.LOGS, stream.GROUP)["pending"] == 0

@@ -177,8 +177,10 @@ def test_unknown_item_types_are_dropped_not_refused():
     assert messages == [] and event_id is None
 
 
-def test_rate_limit_header_uses_integer_seconds():
-    assert parsing.rate_limit_header(["{switchyard}:stream:events"], 10) == "10:error;default:project:backlog"
+def test_rate_limit_header_uses_integer_seconds_and_names_scope_and_reason():
+    refused = [parsing.Refusal("{switchyard}:stream:events", "organization", "quota_exceeded", 42),
+               parsing.Refusal("{switchyard}:stream:logs", "project", "backlog", 10)]
+    assert parsing.rate_limit_header(refused) == "10:log_item:project:backlog,42:error;default:organization:quota_exceeded"
 
 
 def test_accepts_json_that_only_the_standard_library_parses():

@@ -1,6 +1,8 @@
-"""Grouping behaviour of switchyard-v1, on events captured from the real sentry-sdk.
+"""Grouping behaviour on events captured from the real (Python) sentry-sdk, for every algorithm.
 
-Payload names refer to tests/payloads/fingerprint/*.json; capture.py there says how each was raised.
+Each test runs once per algorithm (the ``algorithm`` fixture): switchyard-v2 must group Python
+events exactly as switchyard-v1 does. Payload names refer to tests/payloads/fingerprint/*.json;
+capture.py there says how each was raised.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 
 import pytest
 
-from triage.fingerprint import ALGORITHM, Component, Fingerprint, fingerprint_event
+from triage.fingerprint import Component, Fingerprint
 
 
 def contributing(fp: Fingerprint) -> dict[str, str]:
@@ -52,7 +54,7 @@ def test_zero_division_in_one_function_with_other_inputs_is_one_group(fingerprin
     assert fingerprint_of("zero_ratio").hash == fingerprint_of("zero_ratio_other").hash
 
 
-def test_different_exception_type_at_same_site_splits(payload):
+def test_different_exception_type_at_same_site_splits(payload, fingerprint_event):
     event = payload("keyerror_price")
     original = fingerprint_event(event)
     event["exception"]["values"][-1]["type"] = "IndexError"
@@ -65,7 +67,7 @@ def test_variable_parts_of_the_value_do_not_split_a_group(fingerprint_of):
     assert ann.title.startswith("DeliveryFailed: could not deliver to ann@example.com")
 
 
-def test_value_does_not_contribute_when_the_stack_is_usable(payload):
+def test_value_does_not_contribute_when_the_stack_is_usable(payload, fingerprint_event):
     event = payload("checkout_web_r10")
     original = fingerprint_event(event)
     event["exception"]["values"][-1]["value"] = "something else entirely"
@@ -75,7 +77,7 @@ def test_value_does_not_contribute_when_the_stack_is_usable(payload):
     assert changed.title == "PaymentDeclined: something else entirely"
 
 
-def test_line_numbers_context_lines_and_paths_do_not_contribute(payload):
+def test_line_numbers_context_lines_and_paths_do_not_contribute(payload, fingerprint_event):
     event = payload("zero_average")
     original = fingerprint_event(event)
     for frame in event["exception"]["values"][-1]["stacktrace"]["frames"]:
@@ -105,7 +107,7 @@ def test_stack_without_in_app_frames_uses_the_innermost_frame(fingerprint_of):
     assert brace.hash != fingerprint_of("json_payload_invalid").hash
 
 
-def test_module_missing_falls_back_to_lowercased_file_basename(payload):
+def test_module_missing_falls_back_to_lowercased_file_basename(payload, fingerprint_event):
     event = payload("zero_ratio")
     frame = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]
     frame["module"] = None
@@ -163,7 +165,7 @@ def test_implicit_context_chain_counts_as_a_cause(fingerprint_of):
     assert contributing(fp)["cause"] == "KeyError at sampleapp.parsing in lookup_price"
 
 
-def test_bare_exception_list_groups_like_values_object(payload):
+def test_bare_exception_list_groups_like_values_object(payload, fingerprint_event):
     event = payload("chain_config_json_a")
     wrapped = fingerprint_event(event)
     event["exception"] = event["exception"]["values"]
@@ -183,7 +185,7 @@ def test_without_a_stack_the_parameterised_value_decides(fingerprint_of):
     assert ann.hash != fingerprint_of("unraised_mailbox_full").hash
 
 
-def test_crashed_thread_stack_serves_an_exception_without_frames(payload):
+def test_crashed_thread_stack_serves_an_exception_without_frames(payload, fingerprint_event):
     event = payload("zero_ratio")
     main = event["exception"]["values"][-1]
     event["threads"] = {"values": [{"crashed": True, "stacktrace": main.pop("stacktrace")}]}
@@ -223,7 +225,7 @@ def test_logger_exception_groups_by_the_exception_not_the_message(fingerprint_of
     assert component(logged, "message").contributes is False
 
 
-def test_message_only_event_culprit_is_the_transaction():
+def test_message_only_event_culprit_is_the_transaction(fingerprint_event):
     fp = fingerprint_event({"message": "Cache miss storm", "transaction": "/orders/{id}/"})
     assert (fp.title, fp.culprit) == ("Cache miss storm", "/orders/{id}/")
 
@@ -247,7 +249,7 @@ def test_exception_group_of_one_kind_groups_and_titles_by_that_kind(fingerprint_
     assert component(single, "exception-group").contributes is False
 
 
-def test_exception_group_with_broken_ids_falls_back_to_the_chain(payload):
+def test_exception_group_with_broken_ids_falls_back_to_the_chain(payload, fingerprint_event):
     event = payload("group_value_type")
     event["exception"]["values"][0]["mechanism"]["parent_id"] = 99
     fp = fingerprint_event(event)
@@ -296,7 +298,7 @@ def test_fingerprint_variables_resolve_from_the_event(fingerprint_of):
         ("{{ nonsense }}", "<no-nonsense>"),
     ],
 )
-def test_fingerprint_variable_values(entry, expected):
+def test_fingerprint_variable_values(entry, expected, fingerprint_event):
     event = {
         "message": "Disk full on db-1",
         "level": "warning",
@@ -309,9 +311,9 @@ def test_fingerprint_variable_values(entry, expected):
 # --- result shape and robustness --------------------------------------------------------------
 
 
-def test_fingerprint_is_versioned_and_json_ready(fingerprint_of):
+def test_fingerprint_is_versioned_and_json_ready(fingerprint_of, algorithm):
     fp = fingerprint_of("chain_price_implicit")
-    assert fp.algorithm == ALGORITHM == "switchyard-v1"
+    assert fp.algorithm == algorithm
     assert re.fullmatch(r"[0-9a-f]{32}", fp.hash)
     as_dicts = [dataclasses.asdict(c) for c in fp.components]
     assert as_dicts[0] == {
@@ -323,12 +325,12 @@ def test_fingerprint_is_versioned_and_json_ready(fingerprint_of):
     assert fp.call_path == ("sampleapp.config.load_price",)
 
 
-def test_title_is_cut_to_200_characters():
+def test_title_is_cut_to_200_characters(fingerprint_event):
     fp = fingerprint_event({"exception": {"values": [{"type": "ValueError", "value": "x" * 5000}]}})
     assert len(fp.title) == 200 and fp.title.startswith("ValueError: xxx")
 
 
-def test_synthetic_exception_type_does_not_contribute():
+def test_synthetic_exception_type_does_not_contribute(fingerprint_event):
     base = {"type": "Error", "value": "segfault at <addr>", "mechanism": {"synthetic": True}}
     other = dict(base, type="Signal")
     assert fingerprint_event({"exception": [base]}).hash == fingerprint_event({"exception": [other]}).hash
@@ -370,7 +372,7 @@ MALFORMED_EVENTS = [
 
 
 @pytest.mark.parametrize("event", MALFORMED_EVENTS, ids=range(len(MALFORMED_EVENTS)))
-def test_fingerprint_event_never_raises_on_malformed_events(event):
+def test_fingerprint_event_never_raises_on_malformed_events(event, fingerprint_event):
     fp = fingerprint_event(event, rules=["function:f", "bad rule", None])  # type: ignore[list-item]
     assert re.fullmatch(r"[0-9a-f]{32}", fp.hash)
     assert len(fp.title) <= 200

@@ -1,10 +1,11 @@
-"""Project stack rules: parse_rules validation, and helper frames skipped when choosing the site."""
+"""Project stack rules: parse_rules validation, and helper frames skipped when choosing the site
+(by every algorithm: see the ``algorithm`` fixture)."""
 
 from __future__ import annotations
 
 import pytest
 
-from triage.fingerprint import fingerprint_event, parse_rules
+from triage.fingerprint import parse_rules
 
 HELPER_EVENTS = ("fail_helper_reserve", "fail_helper_reserve_other", "fail_helper_release")
 
@@ -105,12 +106,12 @@ def test_a_rule_matching_every_frame_still_yields_a_site(fingerprint_of):
     assert site.value == "sampleapp.maths in ratio"
 
 
-def test_invalid_rules_are_skipped_when_fingerprinting(payload):
+def test_invalid_rules_are_skipped_when_fingerprinting(payload, fingerprint_event):
     event = payload("fail_helper_release")
     with_bad = fingerprint_event(event, ["nonsense", "function:fail extra", "function:fail"])
     assert with_bad.culprit == "sampleapp.inventory in release"
 
 
-def test_rules_given_as_raw_text_are_split_into_lines(payload):
+def test_rules_given_as_raw_text_are_split_into_lines(payload, fingerprint_event):
     event = payload("fail_helper_release")
     assert fingerprint_event(event, "# helpers\nfunction:fail\n").culprit == "sampleapp.inventory in release"  # type: ignore[arg-type]

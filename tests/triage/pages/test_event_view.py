@@ -67,3 +67,18 @@ def test_garbage_gives_empty_details_instead_of_an_error():
     for payload in ["not json", "[]", json.dumps({"exception": "x", "tags": 5, "user": [], "breadcrumbs": {"values": [None]}})]:
         details = event_view(payload)
         assert details.exceptions == [] and details.tags == [] and details.user == []
+
+
+def test_values_nested_past_the_limit_are_shown_cut():
+    deep = "[" * 2000 + "]" * 2000
+    payload = '{"exception": {"values": [{"type": "E", "stacktrace": {"frames": [{"function": "f", "vars": {"v": ' + deep + "}}]}}]}}"
+    [frame] = event_view(payload).exceptions[0].frames
+    [(name, shown)] = frame.variables
+    assert name == "v" and "\\u2026" in shown  # the cut, as the JSON the page shows
+
+
+def test_lone_surrogates_in_tags_and_breadcrumbs_are_shown_as_replacement_characters():
+    payload = r'{"tags": {"t\ud800": "v\udc00"}, "breadcrumbs": {"values": [{"message": "clicked \ud800"}]}}'
+    details = event_view(payload)
+    assert details.tags == [("t\ufffd", "v\ufffd")]
+    assert details.breadcrumbs[0]["message"] == "clicked \ufffd"

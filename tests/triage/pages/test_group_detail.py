@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import grant, make_event
-from tests.triage.helpers import crash, push, spike
+from tests.triage.helpers import crash, old_payloads, push, spike, store_old_payload
 from triage import actions
 from triage.models import ErrorEvent, ErrorGroup
 
@@ -111,7 +111,7 @@ def test_why_grouped_lists_the_fingerprint_components(client, alice, project, re
     push(project, redis_client, [crash("price", "shop.pricing", "ValueError")])
     client.force_login(alice)
     html = page(client, ErrorGroup.objects.get(project=project))
-    assert "Why grouped" in html and "switchyard-v1" in html
+    assert "Why grouped" in html and "Decided by <code>switchyard-v2</code>" in html
     assert "exception-type" in html and "shop.pricing in price" in html
 
 
@@ -147,3 +147,15 @@ def test_the_detail_page_costs_the_same_queries_with_more_events_releases_and_fl
     many_flags = {"values": [{"flag": f"f{i}", "result": i % 2 == 0} for i in range(8)] + flags["values"]}
     push(project, redis_client, [make_event(release=f"shop@1.{i}.0", environment=f"env{i}", contexts={"flags": many_flags}) for i in range(20)])
     assert detail_queries(client, group) == few
+
+
+@pytest.mark.parametrize("name", list(old_payloads()))
+def test_events_stored_with_deep_nesting_or_lone_surrogates_still_render(client, alice, project, redis_client, name):
+    push(project, redis_client, [make_event(message="checkout failed")])
+    group = ErrorGroup.objects.get(project=project)
+    store_old_payload(group, old_payloads()[name])
+    client.force_login(alice)
+    html = page(client, group)
+    assert "bad price 12 for order ord-1" in html  # the exception is still shown
+    if name.startswith("lone surrogate in"):  # shown fields; the other payloads carry theirs in extra
+        assert "\ufffd" in html

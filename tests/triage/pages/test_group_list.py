@@ -9,6 +9,7 @@ from tests.factories import make_event, minutes_ago
 from tests.triage.helpers import crash, push, spike
 from triage import actions
 from triage.models import ErrorGroup
+from triage.pages.group_list import MAX_PAGE, ListQuery
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_each_row_has_a_sparkline_of_the_window(client, alice, groups):
         ("query=CheckoutError", ["apply_discount"]),
         ("query=nothing-like-this", []),
         ("sort=events", ["apply_discount", "price"]),
-        ("sort=first_seen", ["apply_discount", "price"]),
+        ("sort=first_seen", ["price", "apply_discount"]),  # the spiking group was first seen two hours ago
     ],
 )
 def test_filters_and_sorts_come_from_the_url(client, alice, groups, params, expected):
@@ -116,6 +117,18 @@ def test_a_malformed_filter_explains_itself(client, alice, groups):
     response = client.get("/groups/?flag=nocolon")
     assert response.status_code == 400
     assert "flag must look like key:value" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "\u00b2", "1000001", "99999999999999999999", "9" * 5000])
+def test_a_page_number_outside_1_to_a_million_is_refused_with_a_message(page):
+    with pytest.raises(ValueError, match="page must be a number from 1 to 1000000"):
+        ListQuery.from_params({"page": page}, "alice")
+
+
+def test_the_last_allowed_page_is_an_empty_page_not_an_error(client, alice, groups):
+    client.force_login(alice)
+    response = client.get("/groups/", {"page": str(MAX_PAGE)})
+    assert response.status_code == 200 and response.context["page"].groups == []
 
 
 def test_pages_of_25_with_spiking_groups_first(client, alice, project, redis_client):

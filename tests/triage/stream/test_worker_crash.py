@@ -8,6 +8,7 @@ import pytest
 import redis
 from django.utils import timezone
 
+from tests.conftest import delete_own_keys
 from tests.factories import make_event
 from tests.live import LiveWorker, wait_for, with_redis_db
 from triage import stream
@@ -22,7 +23,7 @@ EVENTS = 40
 def test_worker_killed_after_commit_before_ack_loses_nothing_and_counts_nothing_twice(project):
     env = with_redis_db(2)
     client = redis.Redis.from_url(env["REDIS_URL"])
-    client.flushdb()
+    delete_own_keys(client)  # never FLUSHDB: another run's worker may share this database
     stream.ensure_group(client, stream.EVENTS)
     for _ in range(EVENTS):
         event = make_event()
@@ -44,4 +45,4 @@ def test_worker_killed_after_commit_before_ack_loses_nothing_and_counts_nothing_
     minute = counters.minute_of(timezone.now())
     hot = counters.hot_minute_counts(client, [minute - 120, minute - 60, minute])
     assert sum(sum(c.values()) for c in hot.values()) == EVENTS
-    client.flushdb()
+    delete_own_keys(client)

@@ -47,6 +47,13 @@ def test_ignore_until_the_past_is_refused_with_a_message(client, triager, group)
     assert "in the future" in response.content.decode()
 
 
+def test_ignore_for_a_count_past_the_database_column_is_refused_with_a_message(client, triager, group):
+    client.force_login(triager)
+    response = client.post(f"/groups/{group.id}/ignore/", {"more_events": str(10**30)}, follow=True)
+    assert fresh(group).status == "unresolved"
+    assert "1,000,000,000 more events" in response.content.decode()
+
+
 def test_assign_to_a_member_then_to_nobody(client, triager, bob, group):
     client.force_login(triager)
     client.post(f"/groups/{group.id}/assign/", {"assignee": "bob"})

@@ -1,0 +1,168 @@
+"""The dead-letter streams: list, replay and purge, for the dashboard (/dead-letters/) and the
+management commands (list_dead_letters, replay_dead_letters, purge_dead_letters).
+
+A dead letter is its message's own fields plus `reason`, `original_id` and `dead_at`
+(triage.stream.dead_letter_entry). Replaying appends the message's own fields to its stream and
+deletes the dead letter in one Lua script, so a dead letter leaves its stream only once the
+append has succeeded. Nothing trims the dead-letter streams: a dead letter leaves only by a
+replay or a purge, and the health endpoint reports how many there are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from triage import stream
+
+STREAM_NAMES = {"events": stream.EVENTS, "logs": stream.LOGS}  # as the dashboard and commands name them
+STREAM_LABELS = {key: name for name, key in STREAM_NAMES.items()}
+PAGE = 200  # entries per XRANGE while scanning: payloads may be large
+ID = re.compile(r"\d+-\d+")
+
+# KEYS[1] the dead-letter stream, KEYS[2] the message's stream; ARGV[1] the dead letter's id,
+# then the message's field/value pairs. A failed XADD aborts the script before the XDEL.
+REPLAY_SCRIPT = """
+local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+"""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which dead letters: of some streams, by dead-letter id, project, or a substring of the
+    reason (case-insensitive). Criteria combine; with none, every dead letter is selected."""
+
+    streams: tuple[str, ...] = stream.STREAMS
+    ids: frozenset[str] = field(default_factory=frozenset)
+    project_id: int | None = None
+    reason: str = ""
+
+    @classmethod
+    def parse(cls, stream_name: str = "", ids=(), project: str | int | None = None, reason: str = "") -> Selection:
+        """From a form or command line; raises ValueError on an unknown stream or a bad project id."""
+        if stream_name and stream_name not in STREAM_NAMES:
+            raise ValueError(f"unknown stream {stream_name!r} (one of {', '.join(STREAM_NAMES)})")
+        streams = (STREAM_NAMES[stream_name],) if stream_name else stream.STREAMS
+        project_id = int(project) if project not in (None, "") else None
+        ids = frozenset(i.strip() for i in ids if i and i.strip())
+        bad = [i for i in ids if not ID.fullmatch(i)]
+        if bad:
+            raise ValueError(f"not a stream id: {bad[0]!r}")
+        return cls(streams, ids, project_id, (reason or "").strip())
+
+    @property
+    def is_everything(self) -> bool:
+        return not (self.ids or self.project_id is not None or self.reason) and self.streams == stream.STREAMS
+
+    def matches(self, dead_id: str, fields: dict) -> bool:
+        if self.ids and dead_id not in self.ids:
+            return False
+        if self.project_id is not None and fields.get(b"project") != str(self.project_id).encode():
+            return False
+        return not self.reason or self.reason.lower() in _text(fields, b"reason").lower()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    stream: str  # the stream the message came from, as STREAM_NAMES names it
+    id: str  # its id in the dead-letter stream
+    original_id: str
+    project: str
+    event_id: str
+    reason: str
+    dead_at: float | None
+    payload: str  # the start of it, for a look
+
+
+def count_dead_letters(client) -> dict[str, int]:
+    """{stream name: how many dead letters} for every stream."""
+    pipe = client.pipeline(transaction=False)
+    for key in STREAM_NAMES.values():
+        pipe.xlen(stream.dead_letter_stream(key))
+    return dict(zip(STREAM_NAMES, pipe.execute(), strict=True))
+
+
+def list_dead_letters(client, selection: Selection, limit: int = 100, preview: int = 2000) -> list[DeadLetter]:
+    """The newest `limit` dead letters of the selection, per stream in the selection's order."""
+    found = []
+    for name in selection.streams:
+        shown = 0
+        for dead_id, fields in _scan(client, name, selection, newest_first=True):
+            if shown == limit:
+                break
+            found.append(_dead_letter(name, dead_id, fields, preview))
+            shown += 1
+    return found
+
+
+def replay_dead_letters(client, selection: Selection) -> int:
+    """Puts each selected message back on its stream, with its own fields, and deletes its dead
+    letter once the append has succeeded. Returns how many were replayed."""
+    script = client.register_script(REPLAY_SCRIPT)
+    replayed = 0
+    for name in selection.streams:
+        for dead_id, fields in _scan(client, name, selection):
+            args = [dead_id]
+            for key, value in fields.items():
+                if key not in stream.DEAD_LETTER_FIELDS:
+                    args += [key, value]
+            script(keys=[stream.dead_letter_stream(name), name], args=args)
+            replayed += 1
+    return replayed
+
+
+def purge_dead_letters(client, selection: Selection) -> int:
+    """Deletes the selected dead letters for good. Returns how many."""
+    purged = 0
+    for name in selection.streams:
+        batch = [dead_id for dead_id, _ in _scan(client, name, selection)]
+        for start in range(0, len(batch), 500):
+            purged += client.xdel(stream.dead_letter_stream(name), *batch[start:start + 500])
+    return purged
+
+
+def _scan(client, name: str, selection: Selection, newest_first: bool = False) -> Iterator[tuple[str, dict]]:
+    """The selected dead letters of one stream, page by page (safe to delete while scanning)."""
+    dead = stream.dead_letter_stream(name)
+    if selection.ids:  # straight to them
+        for dead_id in sorted(selection.ids, key=stream._id_key, reverse=newest_first):
+            for entry_id, fields in client.xrange(dead, min=dead_id, max=dead_id):
+                if selection.matches(entry_id.decode(), fields):
+                    yield entry_id.decode(), fields
+        return
+    bound = "+" if newest_first else "-"
+    while True:
+        if newest_first:
+            page = client.xrevrange(dead, max=bound, min="-", count=PAGE)
+        else:
+            page = client.xrange(dead, min=bound, max="+", count=PAGE)
+        for entry_id, fields in page:
+            if selection.matches(entry_id.decode(), fields):
+                yield entry_id.decode(), fields
+        if len(page) < PAGE:
+            return
+        bound = "(" + page[-1][0].decode()  # exclusive: the next page starts after this one
+
+
+def _dead_letter(name: str, dead_id: str, fields: dict, preview: int) -> DeadLetter:
+    try:
+        dead_at = float(_text(fields, b"dead_at"))
+    except ValueError:
+        dead_at = None
+    return DeadLetter(
+        stream=STREAM_LABELS.get(name, name),
+        id=dead_id,
+        original_id=_text(fields, b"original_id"),
+        project=_text(fields, b"project"),
+        event_id=_text(fields, b"event_id"),
+        reason=_text(fields, b"reason"),
+        dead_at=dead_at,
+        payload=_text(fields, b"payload")[:preview],
+    )
+
+
+def _text(fields: dict, name: bytes) -> str:
+    return fields.get(name, b"").decode("utf-8", "replace")
