@@ -40,6 +40,7 @@ def configure(port: int | None = None) -> tuple[int, str]:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("SECRET_KEY", _secret("secret-key"))
     os.environ.setdefault("SWITCHYARD_BASE_URL", url)
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")  # alerts by email, printed
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     return port, url
 

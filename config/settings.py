@@ -120,6 +120,8 @@ CELERY_BEAT_SCHEDULE = {
     "roll-up-minute-counts": {"task": "triage.tasks.roll_up_counts", "schedule": 30.0},
     "prune-events": {"task": "triage.tasks.prune_events", "schedule": 300.0},
     "flags-record-last-evaluated": {"task": "flags.tasks.record_last_evaluated", "schedule": 60.0},
+    # Spikes → alerts and guarded rollouts: a guard's kill is due within seconds of the evidence.
+    "watch-spikes": {"task": "triage.tasks.watch_spikes", "schedule": 5.0, "options": {"expires": 10}},
 }
 
 # --- Auth and security ------------------------------------------------------------------------
@@ -188,6 +190,8 @@ SWITCHYARD = {
     # While the database or Redis is away a consumer holds its batch and retries it, waiting
     # twice as long each time up to this (triage.stream.outage).
     "OUTAGE_BACKOFF_MAX_SECONDS": env_int("SWITCHYARD_OUTAGE_BACKOFF_MAX_SECONDS", 30, minimum=1),
+    # A guarded flag is disabled by itself only when at least this many of its users were hit.
+    "GUARD_MIN_AFFECTED_USERS": env_int("SWITCHYARD_GUARD_MIN_AFFECTED_USERS", 10, minimum=1),
     # Per-process memo of DSN and SDK keys: a revoked key is refused everywhere within this long.
     "KEY_CACHE_SECONDS": 1.0,
     "RETENTION_EVENTS_PER_PROJECT": env_int("SWITCHYARD_RETENTION_EVENTS", 100_000, minimum=1),
@@ -195,7 +199,24 @@ SWITCHYARD = {
     # After a grouping upgrade, how long a project's events are also fingerprinted by the previous
     # algorithm so they keep finding its groups (counted from the upgrade's migration; triage.grouping.groups).
     "FINGERPRINT_TRANSITION_DAYS": env_int("SWITCHYARD_FINGERPRINT_TRANSITION_DAYS", 30, minimum=0),
+    # Alerts (triage.alerts): a failed delivery is retried this many times, waiting a random time up
+    # to BACKOFF × 2^attempt seconds (at most BACKOFF_MAX); a worker sees rule changes within CACHE.
+    "ALERT_RETRIES": env_int("SWITCHYARD_ALERT_RETRIES", 5, minimum=0),
+    "ALERT_RETRY_BACKOFF_SECONDS": env_int("SWITCHYARD_ALERT_RETRY_BACKOFF_SECONDS", 15, minimum=0),
+    "ALERT_RETRY_BACKOFF_MAX_SECONDS": 600,
+    "ALERT_RULES_CACHE_SECONDS": env_int("SWITCHYARD_ALERT_RULES_CACHE_SECONDS", 5, minimum=0),
+    "ALERT_WEBHOOK_TIMEOUT_SECONDS": 10,
 }
+
+# --- Email (alerts): SMTP from the environment; `make run` prints mail on the console instead ---
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # a stuck mail server must not hold a worker for good
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchyard@localhost")
 
 LOGGING = {
     "version": 1,

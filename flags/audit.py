@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from flags import validation
 from flags.models import Flag, FlagChange, FlagEnvironment
 from flags.signals import flag_changed
 
@@ -18,7 +19,7 @@ FLAG_FIELDS = [
     "key", "name", "description", "kind", "owner", "team", "ticket", "repository_path",
     "value_type", "variants", "off_variant", "client_side", "lifetime_days", "permanent",
 ]
-STATE_FIELDS = ["enabled", "default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys"]
+STATE_FIELDS = list(validation.STATE_FIELDS)
 
 
 def _json(value):

@@ -14,6 +14,7 @@ that we do not know) are counted too, for the stale-flags page.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 
 from flags import conf
@@ -140,28 +141,45 @@ def exposure_counts(redis, project_id: int, flag_key: str, environment: str, min
 
 def exposed_users(redis, project_id: int, environment: str, flag_key: str, variants: Iterable[str], start: float,
                   end: float, affected: Iterable[str] = ()) -> dict[str, tuple[int, int]]:
-    """{variant: (users exposed, of them affected)} over the ten-minute buckets from `start` to
-    `end`, where `affected` are the targeting keys of users who hit an error. The overlap is
-    |A| + |E| − |A ∪ E| with the union counted by Redis (HyperLogLog), clamped so that it never
-    exceeds either side: a rate built from it never passes 100 %."""
-    affected = sorted(set(affected))
+    """{variant: (users exposed, of them affected)}: exposed_users_many for one flag."""
+    variants = list(variants)
+    counted = exposed_users_many(redis, project_id, environment, [(flag_key, v) for v in variants], set(affected),
+                                 start, end)
+    return {variant: counted[(flag_key, variant)] for variant in variants}
+
+
+def exposed_users_many(redis, project_id: int, environment: str, cohorts: list[tuple[str, str]], affected: set[str],
+                       start: float, end: float) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(flag key, variant): (users served the variant, of them in `affected`)} over the
+    ten-minute buckets from `start` to `end`; `affected` are the targeting keys of users an error
+    hit. The overlap is |A| + |E| − |A ∪ E|, the union counted by Redis (HyperLogLog), clamped
+    so that it never exceeds either side: a rate built from it never passes 100 %. One round
+    trip, and the affected users are sent once whatever the number of cohorts (a group's 100
+    flags cost one HyperLogLog of its users, not 200)."""
     buckets = range(user_bucket(start), user_bucket(end) + 1, USER_BUCKET_SECONDS)
-    scratch = f"{RAW_PREFIX}:scratch:affected:{project_id}:{flag_key}"
-    result = {}
-    for variant in variants:
-        keys = [exposed_users_key(project_id, environment, b, flag_key, variant) for b in buckets]
-        exposed = redis.pfcount(*keys)
-        if not affected or not exposed:
-            result[variant] = (exposed, 0)
-            continue
-        pipe = redis.pipeline(transaction=True)
-        pipe.delete(scratch)
-        pipe.pfadd(scratch, *affected)
+    scratch = f"{RAW_PREFIX}:scratch:affected:{uuid.uuid4().hex}"
+    pipe = redis.pipeline(transaction=False)
+    if affected:
+        pipe.pfadd(scratch, *sorted(affected))
         pipe.pfcount(scratch)
-        pipe.pfcount(scratch, *keys)
+    for flag_key, variant in cohorts:
+        keys = [exposed_users_key(project_id, environment, b, flag_key, variant) for b in buckets]
+        pipe.pfcount(*keys)
+        if affected:
+            pipe.pfcount(scratch, *keys)
+    if affected:
         pipe.delete(scratch)
-        _, _, hit, union, _ = pipe.execute()
-        result[variant] = (exposed, max(0, min(hit + exposed - union, hit, exposed)))
+    replies = iter(pipe.execute())
+    hit = 0
+    if affected:
+        next(replies)  # PFADD's answer
+        hit = next(replies)
+    result = {}
+    for cohort in cohorts:
+        exposed = next(replies)
+        union = next(replies) if affected else 0
+        overlap = hit + exposed - union if affected and exposed else 0
+        result[cohort] = (exposed, max(0, min(overlap, hit, exposed)))
     return result
 
 

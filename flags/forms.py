@@ -7,7 +7,7 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model
 
-from flags.models import FlagKind, SdkKeyKind, ValueType
+from flags.models import FlagKind, GuardMode, SdkKeyKind, ValueType
 
 
 def _lines(text: str) -> list[str]:
@@ -64,6 +64,8 @@ class StateForm(forms.Form):
                             help_text='JSON list: [{"conditions": [{"attribute": "plan", "op": "in", "value": ["pro"]}], "variant": "on"}]')
     allow_keys = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One targeting key a line")
     deny_keys = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One targeting key a line")
+    guard = forms.ChoiceField(choices=GuardMode.choices, initial=GuardMode.OFF, required=False,
+                              help_text="When a spike is pinned on this flag here: do nothing, alert only, or disable it.")
     reason = forms.CharField(max_length=1000, required=False)
 
     def clean_rules(self):
@@ -81,6 +83,7 @@ class StateForm(forms.Form):
             "rules": data["rules"],
             "allow_keys": _lines(data["allow_keys"]),
             "deny_keys": _lines(data["deny_keys"]),
+            **({"guard": data["guard"]} if data.get("guard") else {}),
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class StateForm(forms.Form):
             "rules": json.dumps(state.rules, indent=1) if state.rules else "",
             "allow_keys": "\n".join(state.allow_keys),
             "deny_keys": "\n".join(state.deny_keys),
+            "guard": state.guard,
         }, auto_id=f"id_{state.environment}_%s")  # one form per environment on a page: unique ids
 
 

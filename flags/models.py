@@ -44,6 +44,16 @@ class Source(models.TextChoices):
     TRIGGER = "trigger"
     AUTOMATION = "automation"
     COMMAND = "command"
+    GUARD = "guard"
+
+
+class GuardMode(models.TextChoices):
+    """What Switchyard does when a spike is pinned on the flag in that environment
+    (triage.attribution.guard): nothing, record and alert what it would do, or disable the flag."""
+
+    OFF = "off", "Off"
+    DRY_RUN = "dry_run", "Dry run (alert only)"
+    ENFORCE = "enforce", "Enforce (disable the flag)"
 
 
 class SdkKeyKind(models.TextChoices):
@@ -113,6 +123,8 @@ class FlagEnvironment(models.Model):
     rules = models.JSONField(default=list, blank=True)
     allow_keys = models.JSONField(default=list, blank=True, help_text="Targeting keys that always get the default variant.")
     deny_keys = models.JSONField(default=list, blank=True, help_text="Targeting keys that always get the off variant.")
+    guard = models.CharField(max_length=16, choices=GuardMode.choices, default=GuardMode.OFF,
+                             help_text="Disable the flag by itself when a spike is pinned on it.")
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

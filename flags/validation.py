@@ -25,7 +25,9 @@ VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_VARIANTS = 20
 MAX_RULES = 50
 MAX_LIST_KEYS = 10_000
-STATE_FIELDS = {"enabled", "default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys"}
+# A flag's state in one environment, in the order the audit log and the API show it.
+STATE_FIELDS = ("enabled", "default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys", "guard")
+GUARD_MODES = ("off", "dry_run", "enforce")  # flags.models.GuardMode
 
 
 class InvalidChange(ValidationError, ValueError):
@@ -155,7 +157,7 @@ def validate_state(changes: Any, variants: dict) -> dict:
     """A partial environment state ({"enabled": …, "rules": …}) checked and normalised."""
     if not isinstance(changes, dict):
         raise InvalidChange("an environment state is an object")
-    unknown = set(changes) - STATE_FIELDS
+    unknown = set(changes) - set(STATE_FIELDS)
     if unknown:
         raise InvalidChange(f"unknown state field(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(STATE_FIELDS))})")
     cleaned: dict[str, Any] = {}
@@ -172,6 +174,10 @@ def validate_state(changes: Any, variants: dict) -> dict:
     for field in ("allow_keys", "deny_keys"):
         if field in changes:
             cleaned[field] = validate_targeting_keys(changes[field], field)
+    if "guard" in changes:
+        if changes["guard"] not in GUARD_MODES:
+            raise InvalidChange(f"guard must be one of {', '.join(GUARD_MODES)}")
+        cleaned["guard"] = changes["guard"]
     return cleaned
 
 

@@ -27,3 +27,20 @@ def projects_for(user):
     if user.is_superuser:
         return Project.objects.all()
     return Project.objects.filter(members=user)
+
+
+def add_member(project: Project, user) -> bool:
+    """Makes `user` a member of `project`; False when they already were."""
+    if project.members.filter(pk=user.pk).exists():
+        return False
+    project.members.add(user)
+    return True
+
+
+def remove_member(project: Project, user) -> bool:
+    """Ends `user`'s membership of `project` (apps that suggest members hear it through Django's
+    m2m_changed signal); False when they were not a member."""
+    if not project.members.filter(pk=user.pk).exists():
+        return False
+    project.members.remove(user)
+    return True

@@ -35,6 +35,8 @@ def child_env(**extra) -> dict[str, str]:
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         SWITCHYARD_CLAIM_IDLE_MS="1000",
         SWITCHYARD_BLOCK_MS="200",
+        SWITCHYARD_ALERT_RETRY_BACKOFF_SECONDS="1",  # retries after 0-1 s, then 0-2 s
+        SWITCHYARD_ALERT_RULES_CACHE_SECONDS="0",  # a rule a test makes applies to the next batch
         PYTHONUNBUFFERED="1",
     )
     env.update({k: str(v) for k, v in extra.items()})

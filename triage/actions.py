@@ -10,10 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from triage.models import ErrorGroup, GroupActivity, GroupActivityKind, GroupStatus, GroupSubstatus, Release
+from triage.models import (
+    ErrorGroup,
+    GroupActivity,
+    GroupActivityKind,
+    GroupStatus,
+    GroupSubstatus,
+    GroupSuggestion,
+    ProjectOwnership,
+    Release,
+    SuggestionSource,
+)
+
+if TYPE_CHECKING:
+    from triage.attribution.owners import Suggestion
 
 STATUS_FIELDS = ["status", "substatus", "resolved_at", "resolved_in_release", "ignore_until", "ignore_until_count"]
 # The event count plus this must fit the bigint column; a 30-digit count was a 500 (issue 8).
@@ -85,14 +99,16 @@ def project_member(project, username: str):
     return member
 
 
-def assign(group: ErrorGroup, assignee, *, actor, now: dt.datetime) -> ErrorGroup:
-    """Hands the group to `assignee` (None: nobody). Raises ValueError for a non-member of its project."""
+def assign(group: ErrorGroup, assignee, *, actor, now: dt.datetime, because: Suggestion | None = None) -> ErrorGroup:
+    """Hands the group to `assignee` (None: nobody). Raises ValueError for a non-member of its project.
+    `because`: the suggestion this follows, noted in the history (its source and reason)."""
     if assignee is not None:
         assignee = project_member(group.project, assignee.get_username())
 
     def apply(g: ErrorGroup) -> dict:
         g.assignee = assignee
-        return {"assignee": assignee.get_username()} if assignee else {}
+        note = {"source": because.source, "reason": because.reason} if because is not None else {}
+        return {"assignee": assignee.get_username(), **note} if assignee else {}
 
     kind = GroupActivityKind.ASSIGNED if assignee else GroupActivityKind.UNASSIGNED
     return _change(group, actor, now, kind, apply, ["assignee"])
@@ -102,6 +118,60 @@ def assign_by_username(group: ErrorGroup, username: str | None, *, actor, now: d
     """`assign` by username, as forms and the API give it; empty or None unassigns."""
     assignee = project_member(group.project, username) if username else None
     return assign(group, assignee, actor=actor, now=now)
+
+
+def record_suggestion(group: ErrorGroup, suggestion: Suggestion | None, *, now: dt.datetime,
+                      replace_flag_owner: bool = True) -> bool:
+    """Keeps `suggestion` as the group's current one (lists read it: the developers page) and notes
+    it in the group's history ("suggested": username, source, reason) when it differs from the one
+    kept; None forgets the kept one. `replace_flag_owner=False` keeps a flag owner's suggestion,
+    for callers that could not weigh the flags (triage.attribution.assignment). True when it changed."""
+    with transaction.atomic():
+        locked = ErrorGroup.objects.select_for_update().get(pk=group.pk)  # one writer per group at a time
+        kept = GroupSuggestion.objects.filter(group=locked).first()
+        if suggestion is None:
+            return bool(kept) and GroupSuggestion.objects.filter(group=locked).delete()[0] > 0
+        if kept is not None and (kept.user_id, kept.source, kept.reason) == (suggestion.user.pk, suggestion.source, suggestion.reason):
+            return False
+        if kept is not None and kept.source == SuggestionSource.FLAG_OWNER and not replace_flag_owner:
+            return False
+        GroupSuggestion.objects.update_or_create(
+            group=locked, defaults={"user": suggestion.user, "source": suggestion.source, "reason": suggestion.reason, "updated_at": now}
+        )
+        GroupActivity.objects.create(group=locked, actor=None, kind=GroupActivityKind.SUGGESTED, created_at=now, data=suggestion.as_json())
+    return True
+
+
+def accept_suggestion(group: ErrorGroup, *, actor, now: dt.datetime, suggestion: Suggestion | None = None) -> ErrorGroup:
+    """Assigns the group to its suggested developer (`suggestion`, else the one
+    triage.attribution.owners.suggest makes now), noting why. ValueError when there is none."""
+    if suggestion is None:
+        from triage.attribution.owners import suggest
+
+        suggestion = suggest(group)
+    if suggestion is None:
+        raise ValueError("Nobody is suggested for this group any more.")
+    return assign(group, suggestion.user, actor=actor, now=now, because=suggestion)
+
+
+def auto_assign(group: ErrorGroup, suggestion: Suggestion | None, now: dt.datetime) -> bool:
+    """Assigns a new group to `suggestion` when its project auto-assigns. Once only, as Sentry
+    does (https://docs.sentry.io/product/issues/ownership-rules/): a group that is not new
+    (unresolved, substatus new), is assigned, or was ever assigned or unassigned, by anyone or by
+    this, is left alone. True when it assigned."""
+    if suggestion is None or not ProjectOwnership.objects.filter(project_id=group.project_id, auto_assign=True).exists():
+        return False
+    with transaction.atomic():
+        locked = ErrorGroup.objects.select_for_update().get(pk=group.pk)  # two callers assign once
+        if locked.assignee_id is not None or (locked.status, locked.substatus) != (GroupStatus.UNRESOLVED, GroupSubstatus.NEW):
+            return False
+        if locked.activity.filter(kind__in=[GroupActivityKind.ASSIGNED, GroupActivityKind.UNASSIGNED]).exists():
+            return False
+        try:
+            assign(locked, suggestion.user, actor=None, now=now, because=suggestion)
+        except ValueError:  # no longer a member of the project
+            return False
+    return True
 
 
 def record_flag_disabled(group: ErrorGroup, *, actor, now: dt.datetime, flag_key: str, environment: str, reason: str) -> None:

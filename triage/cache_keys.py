@@ -36,6 +36,18 @@ def filter_options(project_id: int | None, visible_project_ids) -> str:
     return f"triage:filter-options:{project_id}:{','.join(map(str, visible_project_ids))}"
 
 
+def attribution(group_id: int, minute: int, spiking: bool) -> str:
+    return f"triage:attribution:{group_id}:{minute}:{int(spiking)}"
+
+
+def latest_attribution(group_id: int) -> str:
+    return f"triage:attribution-latest:{group_id}"
+
+
+def guard_dry_run(flag_id: int, environment: str) -> str:
+    return f"triage:guard-dry-run:{flag_id}:{environment}"
+
+
 def current_chart_generation(project_id: int) -> int:
     return cache.get(chart_generation(project_id), 0)
 

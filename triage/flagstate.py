@@ -57,6 +57,29 @@ def changes(project_id: int, keys: Iterable[str] | None = None, since: dt.dateti
     return rows.order_by("-created_at", "-id")[:limit]
 
 
+def flag_state(project_id: int, key: str, environment: str) -> tuple[Flag | None, FlagEnvironment | None]:
+    """The flag and its state in the environment (either None when missing)."""
+    flag = Flag.objects.filter(project_id=project_id, key=key).select_related("owner").first()
+    state = flag.environments.filter(environment=environment).first() if flag else None
+    return flag, state
+
+
+def guard_disable(flag: Flag, environment: str, *, reason: str) -> FlagChange | None:
+    """The guard's kill: flags.changes.disable_flag with source "guard" (None when already off)."""
+    from flags.changes import disable_flag
+
+    return disable_flag(flag, environment, actor=None, actor_label="guard", reason=reason, source="guard")
+
+
+def guard_dry_run(flag: Flag, environment: str, *, reason: str) -> FlagChange:
+    """What the guard would have done, in the flag's audit log (the state is unchanged)."""
+    from flags import audit
+
+    state = audit.state_snapshot(flag.environments.filter(environment=environment).first())
+    return audit.record(project=flag.project, flag=flag, action="guard_would_disable", source="guard",
+                        actor_label="guard (dry run)", environment=environment, before=state, after=state, reason=reason)
+
+
 def disable(flag: Flag, environment: str, *, actor, reason: str) -> FlagChange | None:
     """Turns the flag off in the environment at once (audit row + Redis publish in flags.changes).
 
@@ -65,6 +88,39 @@ def disable(flag: Flag, environment: str, *, actor, reason: str) -> FlagChange |
     from flags.changes import disable_flag
 
     return disable_flag(flag, environment, actor=actor, reason=reason, source=SOURCE)
+
+
+def value_text(value) -> str:
+    """A flag value as events carry it (triage.digest.normalize): booleans as "true"/"false"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def value_served_after(flag: Flag | None, change: FlagChange) -> str:
+    """The value a change started serving in its environment ("" when it is not one value: a
+    rollout, a rule, a new flag)."""
+    if flag is None:
+        return ""
+    after = change.after if isinstance(change.after, dict) else {}
+    if change.action == "disabled":
+        variant = flag.off_variant
+    elif change.action in ("enabled", "state_changed"):
+        variant = after.get("default_variant")
+    else:
+        return ""
+    variants = flag.variants or {}
+    return value_text(variants[variant]) if variant in variants else ""
+
+
+def exposed_users(redis, project_id: int, environment: str, cohorts: list[tuple[str, str]], affected: set[str],
+                  start: dt.datetime, end: dt.datetime) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(flag key, variant): (users the OFREP endpoint served the variant to between start and
+    end, of them those in `affected`)}, from the flags app's HyperLogLogs, in one round trip:
+    the second number never exceeds the first."""
+    from flags.exposures import exposed_users_many
+
+    return exposed_users_many(redis, project_id, environment, cohorts, affected, start.timestamp(), end.timestamp())
 
 
 def exposures(redis, project_id: int, key: str, environment: str, minutes: list[int]) -> dict[str, int]:

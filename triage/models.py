@@ -303,6 +303,7 @@ class GroupActivityKind(models.TextChoices):
     UNASSIGNED = "unassigned"
     FLAG_DISABLED = "flag_disabled"
     REGRESSED = "regressed"
+    SUGGESTED = "suggested"
 
 
 class GroupActivity(models.Model):
@@ -320,3 +321,129 @@ class GroupActivity(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.group_id}"
+
+
+def _new_alert_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class AlertTrigger(models.TextChoices):
+    NEW_GROUP = "new_group", "a new group"
+    REGRESSION = "regression", "a regression"
+    SPIKE = "spike", "a spike above a score"
+    FLAG_COHORT = "flag_cohort", "a flag cohort's affected rate above a threshold"
+    GUARD = "guard", "a guarded flag disabled (or, in dry run, would have been)"
+
+
+class AlertFormat(models.TextChoices):
+    JSON = "json", "JSON signed with HMAC-SHA256"
+    SLACK = "slack", "Slack-compatible"
+
+
+class AlertRule(models.Model):
+    """Whom to tell when a trigger fires in a project (triage.alerts): a webhook, emails, or both."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="alert_rules")
+    name = models.CharField(max_length=100)
+    trigger = models.CharField(max_length=16, choices=AlertTrigger.choices)
+    # The spike score or the cohort's affected rate at or above which the rule fires.
+    threshold = models.FloatField(null=True, blank=True)
+    webhook_url = models.URLField(max_length=500, blank=True, default="")
+    format = models.CharField(max_length=8, choices=AlertFormat.choices, default=AlertFormat.JSON)
+    emails = models.JSONField(default=list, blank=True)
+    # Signs the JSON webhook's body (X-Switchyard-Signature); shown once, when the rule is made.
+    secret = models.CharField(max_length=64, default=_new_alert_secret)
+    enabled = models.BooleanField(default=True)
+    # At most one delivery per rule and group (or flag) in this many minutes; 0 for no limit.
+    repeat_minutes = models.PositiveIntegerField(default=30)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class AlertChannel(models.TextChoices):
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class AlertStatus(models.TextChoices):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AlertDelivery(models.Model):
+    """One message of a fired rule to one target, with every attempt's outcome. No rule: a message
+    to one person (triage.alerts.notify_user)."""
+
+    rule = models.ForeignKey(AlertRule, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    fired_at = models.DateTimeField()
+    trigger = models.CharField(max_length=16, blank=True, default="")
+    group = models.ForeignKey(ErrorGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    flag_key = models.CharField(max_length=200, blank=True, default="")
+    reason = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=8, choices=AlertChannel.choices)
+    target = models.CharField(max_length=500)
+    status = models.CharField(max_length=8, choices=AlertStatus.choices, default=AlertStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        indexes = [models.Index(fields=["rule", "-fired_at"], name="alert_delivery_rule_time")]
+
+    def __str__(self):
+        return f"{self.trigger} → {self.target}"
+
+
+class ProjectOwnership(models.Model):
+    """A project's ownership rules (CODEOWNERS syntax: triage.attribution.codeowners) and whether
+    its new groups are assigned to their suggested developer (triage.attribution.owners)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="ownership")
+    rules = models.TextField(blank=True, default="")
+    auto_assign = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class ReleaseCommit(models.Model):
+    """A commit registered with a release (its API, or Sentry's release API for sentry-cli).
+    ``position`` keeps the order sent, newest first as `git log` lists them."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="commits")
+    position = models.PositiveIntegerField()
+    commit_id = models.CharField(max_length=64)
+    repository = models.CharField(max_length=200, blank=True, default="")
+    author_email = models.CharField(max_length=254, blank=True, default="")
+    author_name = models.CharField(max_length=200, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    files = models.JSONField(default=list)  # repository paths the commit touched
+
+    class Meta:
+        ordering = ["release", "position"]
+        constraints = [models.UniqueConstraint(fields=["release", "commit_id"], name="release_commit_unique")]
+
+
+class SuggestionSource(models.TextChoices):
+    FLAG_OWNER = "flag_owner", "owner of the suspect flag"
+    OWNERSHIP = "ownership", "ownership rules"
+    COMMIT = "commit", "suspect commit"
+
+
+class GroupSuggestion(models.Model):
+    """The developer last suggested for a group, kept so lists (the developers page) read it in
+    their one query; the group's history has each suggestion as it was made."""
+
+    group = models.OneToOneField(ErrorGroup, on_delete=models.CASCADE, primary_key=True, related_name="suggestion")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=16, choices=SuggestionSource.choices)
+    reason = models.TextField()
+    updated_at = models.DateTimeField()

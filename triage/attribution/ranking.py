@@ -38,6 +38,7 @@ class ValueCounts:
     affected: int  # users this group's errors hit, among those exposed (or events, without exposures)
     exposed: int | None  # users who got the value (None: no exposures, a flag of another tool)
     others: int = 0  # the project's other errors carrying the value (the events comparison)
+    variant: str = ""  # the flag's name for the value, when the flags app serves it
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Suspicion:
     exposed_without: int | None
     evidence: str
     changes: list[Change] = field(default_factory=list)
+    variant: str = ""
 
     @property
     def rate_with(self) -> float | None:
@@ -103,7 +105,7 @@ def _suspicion(key, values, changes, environment, onset: Onset, other_events, tr
         words = (f"{_pct(top.affected, top.exposed)} of the {top.exposed:,} users who got {top.value} hit this error, "
                  f"against {_pct(rest_affected, rest_exposed)} of the {rest_exposed:,} who got another value "
                  f"({_p_words(p)}, {tried} flag{'s' if tried > 1 else ''} compared)")
-        return _make(key, top.value, environment, "exposures", significant, p, top.affected, top.exposed,
+        return _make(key, top, environment, "exposures", significant, p, top.affected, top.exposed,
                      rest_affected, rest_exposed, words, timing, onset)
     if len(values) >= 1 and all(v.exposed is None for v in values) and other_events:
         group_total = sum(v.affected for v in values)
@@ -114,22 +116,27 @@ def _suspicion(key, values, changes, environment, onset: Onset, other_events, tr
         words = (f"{top.value} is on {_pct(top.affected, group_total)} of this group's {group_total:,} events, against "
                  f"{_pct(top.others, other_events)} of the project's other {other_events:,} errors in the same minutes "
                  f"({_p_words(p)}; events only: the flag is evaluated by another tool)")
-        return _make(key, top.value, environment, "events", significant, p, top.affected, None, top.others, None,
+        return _make(key, top, environment, "events", significant, p, top.affected, None, top.others, None,
                      words, timing, onset)
     only = max(values, key=lambda v: v.affected)
     words = (f"everyone got {only.value}: nothing to compare it with" if only.exposed
              else "too little to compare in this window")
-    return _make(key, only.value, environment, "none", False, None, only.affected,
+    return _make(key, only, environment, "none", False, None, only.affected,
                  only.exposed, 0, 0 if only.exposed else None, words, timing, onset)
 
 
-def _make(key, value, environment, basis, significant, p, a_with, e_with, a_without, e_without, words, timing, onset):
-    related = [c for c in timing if not c.value or c.value == value]
+def _make(key, top: ValueCounts, environment, basis, significant, p, a_with, e_with, a_without, e_without, words,
+          timing, onset):
+    value = top.value
+    # Only a change that started serving this very value is evidence for it: creating a flag or
+    # moving a rollout serves several values, and is evidence for none of them alone.
+    related = [c for c in timing if c.value == value]
     if related:
         words = f"{_change_words(related[-1], onset)}; {words}"
     suspect = significant or bool(related) and a_with >= MIN_AFFECTED
     return Suspicion(key, value, environment, basis if basis != "none" or not related else "timing", significant,
-                     suspect, None if p is None else min(p, 1.0), a_with, e_with, a_without, e_without, words, timing)
+                     suspect, None if p is None else min(p, 1.0), a_with, e_with, a_without, e_without, words, timing,
+                     top.variant or value)
 
 
 def _timing(changes: list[Change], environment: str, onset: Onset) -> list[Change]:

@@ -186,6 +186,13 @@ def spike_scores(redis, now: dt.datetime) -> dict[int, Spike]:
     return spike_states(redis, now)
 
 
+def refresh_spike_scores(redis, now: dt.datetime) -> dict[int, Spike]:
+    """spike_scores() now, stored for the pages (the watch calls this every few seconds)."""
+    states = spike_scores(redis, now)
+    cache.set(cache_keys.spike_scores(int(now.timestamp())), states, cache_keys.SPIKE_SCORES_SECONDS * 2)
+    return states
+
+
 def cached_spike_scores(redis, now: dt.datetime) -> dict[int, Spike]:
     """Every spiking or new group's state, computed at most once per SPIKE_SCORES_SECONDS
     (all users share it)."""

@@ -13,12 +13,13 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.db import transaction
 
-from triage import bulk, jsonutil
+from triage import alerts, bulk, jsonutil
+from triage.attribution import assignment
 from triage.digest.normalize import EventFields, clean, clean_json, clean_payload, event_fields
 from triage.fingerprint import (
     ALGORITHMS,
@@ -35,6 +36,7 @@ from triage.models import (
     ErrorEvent,
     ErrorGroup,
     GroupActivity,
+    GroupActivityKind,
     GroupCallPath,
     GroupEnvironment,
     GroupFlag,
@@ -94,6 +96,7 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
         record_raise_helper_calls(observed)
         releases = upsert_releases(batch)
         groups = grouping.lock_groups([_seed(p, releases) for p in _first_per_fingerprint(batch)])
+        made = {g.id for g in groups.values() if g.event_count == 0}  # see alert_after_commit
         stored = stored_events(batch)
         new = first_of_each_event(p for p in batch if p.key not in stored)
         insert_events(new, groups, releases)
@@ -102,6 +105,7 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
         if activity:
             GroupActivity.objects.bulk_create(activity)
         record_breakdowns(new, groups, releases)
+        alert_after_commit([g for g in changed if g.id in made], activity, now)
     inserted = {p.message_id for p in new}
     return [_counted(p, groups, stored, inserted) for p in batch]
 
@@ -178,12 +182,24 @@ def record_raise_helper_calls(observed: Observations) -> None:
     bulk.increment(RaiseHelperCall, keys, rows, count_field=None, seen_fields=None, insert_only=["first_seen"])
 
 
+def alert_after_commit(made: list[ErrorGroup], activity: list[GroupActivity], now: dt.datetime) -> None:
+    """Queues the new_group and regression alerts of the batch for after its commit (triage.alerts),
+    from what the digest holds: no query here, none at all for a batch with neither. A group locked
+    with no events yet was made by this transaction (a concurrent batch that made it first has
+    committed its events with it), so a group is announced once."""
+    regressed = [a.group for a in activity if a.kind == GroupActivityKind.REGRESSED]
+    if made or regressed:
+        # robust: the batch is committed whatever happens to its alerts (Django logs the error).
+        transaction.on_commit(partial(alerts.notify_digested, made, regressed, now), robust=True)
+
+
 def acknowledge(redis, stream_name: str, counted: list[Counted]) -> None:
     """After digest_events has committed: acknowledge and count the messages in one script
     (exactly once: see triage.grouping.counters), then refresh the users affected of the groups
     whose events named a user. A crash before this leaves the messages pending for redelivery."""
     counters.count_and_ack(redis, stream_name, counted, settings.SWITCHYARD["HOT_COUNT_TTL_SECONDS"])
     update_users_affected(redis, {c.group_id for c in counted if c.group_id and c.user_key})
+    assignment.queue_suggestions(counted)  # new groups' responsible developer, in a task
 
 
 def update_users_affected(redis, group_ids: set[int]) -> None:

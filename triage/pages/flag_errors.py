@@ -1,39 +1,47 @@
-"""The flag errors page (/flag-errors/): per flag, its error groups, errors per thousand evaluations
-with each value (real denominators from the OFREP exposure counters), owner and recent changes.
-(The flags app's own pages, under /projects/<id>/flags/, manage the flags.)
+"""The flag errors page (/flag-errors/): per flag and value (a cohort), over the last hour in one
+environment, the users the flag served the value to, how many of them an error hit (any error),
+and the groups; with the flag's owner and recent changes. (The flags app's own pages, under
+/projects/<id>/flags/, manage the flags.)
 
-Errors per value over the last hour are estimated from per-group counts: a group's recent events
-(Redis, per minute) times the share of its events that carried the value and the share that came
-from the environment. Exact for the groups that matter (a group tied to a flag value carries it in
-all its events) and cheap: it reads no event rows, which retention may have pruned anyway.
+Both sides of the rate are distinct users over the same minutes: the exposed from the OFREP
+endpoint's HyperLogLogs (flags.exposures), the affected from the errors' users who were among
+them (triage.attribution.evidence.targeting_key), so a rate never passes 100 %. Errors are counted
+as events, whole numbers, from the window's newest MAX_EVENTS events.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from triage import flagstate
-from triage.grouping import counters
-from triage.models import ErrorGroup, GroupEnvironment, GroupFlag, ProjectFlag
+from triage.attribution.evidence import targeting_key
+from triage.models import ErrorEvent, ErrorGroup, ProjectFlag
 
+WINDOW = dt.timedelta(hours=1)
+MAX_EVENTS = 50_000
 TOP_GROUPS = 5
 RECENT_CHANGES = 5
-# Errors per value are summed over the busiest groups of the window: they carry nearly all of its
-# errors, and the long tail of thousands of quiet groups would cost more than it changes.
-BUSIEST_GROUPS = 300
 
 
 @dataclass
-class ValueRate:
+class Cohort:
     value: str
-    errors: float  # estimated, over the window
-    exposures: int | None  # None when the flags app counted none for this value
+    events: int  # errors carrying the value in the window
+    affected: int  # distinct users those errors hit (among the exposed, when exposures exist)
+    exposed: int | None  # distinct users the flag served the value to; None: no exposures
 
     @property
-    def per_thousand(self) -> float | None:
-        return round(1000 * self.errors / self.exposures, 2) if self.exposures else None
+    def rate(self) -> float | None:
+        return self.affected / self.exposed if self.exposed else None
+
+
+@dataclass
+class GroupLine:
+    group: ErrorGroup
+    events: int
+    values: list[str]
 
 
 @dataclass
@@ -41,8 +49,8 @@ class FlagErrorsRow:
     key: str
     flag: object | None  # flags.models.Flag; None for a key only seen on events
     error_events: int  # all time, over the project's events
-    groups: list = field(default_factory=list)  # GroupFlag rows with .group
-    rates: list[ValueRate] = field(default_factory=list)
+    cohorts: list[Cohort] = field(default_factory=list)
+    groups: list[GroupLine] = field(default_factory=list)
     changes: list = field(default_factory=list)  # FlagChange rows
 
     @property
@@ -63,68 +71,74 @@ def flag_errors_page(redis, projects: list, project, environment: str, now: dt.d
     return FlagErrorsPage(projects, project, environment, rows)
 
 
-def flag_error_rows(redis, project_id: int, environment: str, now: dt.datetime, minutes: int = 60) -> list[FlagErrorsRow]:
+def flag_error_rows(redis, project_id: int, environment: str, now: dt.datetime) -> list[FlagErrorsRow]:
     flags = flagstate.flags_by_key([project_id])
     seen: dict[str, int] = defaultdict(int)
     for key, count in ProjectFlag.objects.filter(project_id=project_id).values_list("key", "count"):
         seen[key] += count
     keys = sorted({k for _, k in flags} | set(seen), key=lambda k: (-seen.get(k, 0), k))
     by_key = {k: FlagErrorsRow(k, flags.get((project_id, k)), seen.get(k, 0)) for k in keys}
-    for group_flag in _top_groups(project_id, keys):
-        by_key[group_flag.key].groups.append(group_flag)
+    window = _window_events(project_id, environment, now - WINDOW)
     for change in flagstate.changes(project_id, keys, limit=200):
         if len(by_key[change.flag_key].changes) < RECENT_CHANGES:
             by_key[change.flag_key].changes.append(change)
-    window = [counters.minute_of(now) - 60 * i for i in range(minutes)]
-    errors = recent_errors_by_value(redis, project_id, environment, window)
     for row in by_key.values():
-        row.rates = _rates(redis, project_id, row, environment, window, errors.get(row.key, {}))
+        row.cohorts = _cohorts(redis, project_id, environment, row, window, now)
+        row.groups = _groups(row.key, window)
     return list(by_key.values())
 
 
-def _top_groups(project_id: int, keys: list[str]) -> list:
-    """The groups with most events per flag key: one small query per key, each reading the
-    (key, value) index. One window-function query over all keys sorted every GroupFlag row of the
-    project instead (120 ms at 10k groups)."""
-    rows = []
-    for key in keys:
-        top = GroupFlag.objects.filter(key=key, group__project_id=project_id).select_related("group").order_by("-count", "id")
-        rows += list(top[:TOP_GROUPS])
-    return rows
+@dataclass
+class _Window:
+    all_users: set[str]  # every user an error hit in the window
+    users: dict[tuple[str, str], set[str]]
+    events: Counter
+    groups: dict[str, Counter]  # key → Counter of (group id, value)
+    group_objects: dict[int, ErrorGroup]
 
 
-def recent_errors_by_value(redis, project_id: int, environment: str, minutes: list[int]) -> dict[str, dict[str, float]]:
-    """{key: {value: estimated errors}} in the environment over the minutes, from the project's
-    BUSIEST_GROUPS groups in the hot counters: three queries."""
-    recent: dict[int, int] = defaultdict(int)
-    for counts in counters.hot_minute_counts(redis, minutes).values():
-        for group_id, count in counts.items():
-            recent[group_id] += count
-    groups = dict(ErrorGroup.objects.filter(project_id=project_id, id__in=list(recent)).values_list("id", "event_count"))
-    groups = {g: groups[g] for g in sorted(groups, key=recent.__getitem__, reverse=True)[:BUSIEST_GROUPS]}
-    if not groups:
-        return {}
-    in_env = dict(GroupEnvironment.objects.filter(group_id__in=groups, environment=environment).values_list("group_id", "count"))
-    result: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for group_id, key, value, count in GroupFlag.objects.filter(group_id__in=groups).values_list("group_id", "key", "value", "count"):
-        total = max(groups[group_id], 1)
-        result[key][value] += recent[group_id] * (count / total) * (in_env.get(group_id, 0) / total)
-    return result
+def _window_events(project_id: int, environment: str, start: dt.datetime) -> _Window:
+    """The window's errors read once for every flag: one query for the events, one for their groups."""
+    rows = (ErrorEvent.objects.filter(project_id=project_id, environment=environment, received_at__gte=start)
+            .order_by("-received_at").values_list("user_key", "flags", "group_id")[:MAX_EVENTS])
+    users: dict[tuple[str, str], set[str]] = defaultdict(set)
+    events: Counter = Counter()
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for user_key, flags, group_id in rows:
+        if not isinstance(flags, dict):
+            continue
+        for key, value in flags.items():
+            events[(key, value)] += 1
+            groups[key][(group_id, value)] += 1
+            if user_key:
+                users[(key, value)].add(targeting_key(user_key))
+    ids = {g for counter in groups.values() for g, _ in counter}
+    everyone = {u for found in users.values() for u in found}
+    return _Window(everyone, users, events, groups, ErrorGroup.objects.in_bulk(ids))
 
 
-def _rates(redis, project_id, row: FlagErrorsRow, environment: str, minutes: list[int], errors: dict[str, float]) -> list[ValueRate]:
-    exposures: dict[str, int] = {}
+def _cohorts(redis, project_id: int, environment: str, row: FlagErrorsRow, window: _Window, now: dt.datetime) -> list[Cohort]:
+    start = now - WINDOW
+    cohorts: dict[str, Cohort] = {}
     if row.flag is not None:
-        variants = row.flag.variants or {}
-        for variant, count in flagstate.exposures(redis, project_id, row.key, environment, minutes).items():
-            value = value_text(variants.get(variant, variant))
-            exposures[value] = exposures.get(value, 0) + count
-    values = sorted(set(errors) | set(exposures))
-    return [ValueRate(v, round(errors.get(v, 0.0), 1), exposures.get(v)) for v in values]
+        variants = {v: flagstate.value_text(raw) for v, raw in (row.flag.variants or {}).items()}
+        asked = [(row.key, v) for v in variants]
+        counted = flagstate.exposed_users(redis, project_id, environment, asked, window.all_users, start, now) if asked else {}
+        for (_, variant), (exposed, affected) in counted.items():
+            value = variants[variant]
+            if exposed or window.users.get((row.key, value)):
+                cohorts[value] = Cohort(value, window.events.get((row.key, value), 0), affected, exposed)
+    for (key, value), count in window.events.items():
+        if key == row.key and value not in cohorts:
+            cohorts[value] = Cohort(value, count, len(window.users.get((key, value), ())), None)
+    return sorted(cohorts.values(), key=lambda c: c.value)
 
 
-def value_text(value) -> str:
-    """A flag value as events carry it (triage.digest.normalize): booleans as "true"/"false"."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _groups(key: str, window: _Window) -> list[GroupLine]:
+    """The groups with most errors carrying the flag, each once with the values it was seen with."""
+    per_group: dict[int, Counter] = defaultdict(Counter)
+    for (group_id, value), count in window.groups.get(key, Counter()).items():
+        per_group[group_id][value] += count
+    busiest = sorted(per_group, key=lambda g: (-sum(per_group[g].values()), g))[:TOP_GROUPS]
+    return [GroupLine(window.group_objects[g], sum(per_group[g].values()), sorted(per_group[g]))
+            for g in busiest if g in window.group_objects]

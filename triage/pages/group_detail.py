@@ -12,21 +12,22 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from triage import actions, cache_keys, flagstate
-from triage.attribution import suspects
+from triage.attribution import owners
+from triage.attribution.evidence import Attribution, cached_attribution
+from triage.attribution.owners import Suggestion
 from triage.attribution.spikes import Spike
-from triage.attribution.suspects import FlagShare
 from triage.fingerprint import ALGORITHMS, Fingerprint, fingerprint_event, parse_rules
 from triage.grouping import counters, series
 from triage.models import (
     ErrorEvent,
     ErrorGroup,
-    GroupEnvironment,
     GroupFingerprint,
     GroupFingerprintKind,
     Release,
 )
 from triage.pages import charts
 from triage.pages.event_view import EventView, event_view
+from triage.pages.flag_panel import flag_panel
 from triage.payloads import read_payload
 
 RECENT_EVENTS = 15
@@ -47,6 +48,7 @@ class GroupDetailPage:
     older: ErrorEvent | None
     environment: str
     flag_rows: list
+    attribution: Attribution
     releases: list
     environments: list
     members: list
@@ -54,21 +56,22 @@ class GroupDetailPage:
     latest_release: str | None
     chart_ranges: list[str]
     why: WhyGrouped
+    suggestion: Suggestion | None = None  # the responsible developer (triage.attribution.owners)
 
 
-def group_detail_page(group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
+def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
     """`event_id` picks the event shown (the latest when empty or unknown); `spike` is the
     group's spike state."""
+    attribution = cached_attribution(redis, group, now, spike)
     recent = list(_events(group).defer("payload")[:RECENT_EVENTS])
     event = _events(group).filter(event_id=event_id).first() if event_id else None
     if event is None and recent:
         event = _events(group).get(id=recent[0].id)
-    environment = main_environment(group)
     return GroupDetailPage(
         group=group, project=group.project, spike=spike, score=spike.score, spiking=spike.spiking,
         event=event, event_view=event_view(event.payload) if event else None,
         recent_events=recent, newer=_neighbour(group, event, newer=True), older=_neighbour(group, event, newer=False),
-        environment=environment, flag_rows=flag_panel(group, environment),
+        environment=attribution.environment, flag_rows=flag_panel(group, attribution), attribution=attribution,
         releases=list(group.release_counts.select_related("release").order_by("-count")[:10]),
         environments=list(group.environment_counts.order_by("-count")[:10]),
         members=list(group.project.members.order_by("username")),
@@ -76,6 +79,7 @@ def group_detail_page(group: ErrorGroup, event_id: str, now: dt.datetime, spike:
         latest_release=actions.latest_release(group.project_id, now),
         chart_ranges=list(charts.RANGES),
         why=why_grouped(group, event),
+        suggestion=owners.suggest(group, attribution.suspicions),
     )
 
 
@@ -152,47 +156,6 @@ def _neighbour(group: ErrorGroup, event: ErrorEvent | None, newer: bool) -> Erro
         other = events.filter(received_at__lt=event.received_at).order_by("-received_at", "-id")
     found = list(same[:1]) + list(other[:1])
     return found[0] if found else None
-
-
-@dataclass
-class FlagRow:
-    key: str
-    values: list[FlagShare]  # suspects first, then by share
-    flag: object | None  # flags.models.Flag, when the flags app manages this key
-    environment: str
-    enabled: bool | None  # in `environment`; None for an unmanaged key
-    last_change: object | None = None  # flags.models.FlagChange
-
-    @property
-    def suspect(self) -> bool:
-        return any(v.suspect for v in self.values)
-
-
-def flag_panel(group: ErrorGroup, environment: str) -> list[FlagRow]:
-    """One row per flag key seen on a group's events: its values' shares, state in `environment`
-    and last change. Keys with a suspect value come first."""
-    baseline, total = suspects.project_baselines({group.project_id})[group.project_id]
-    shares = suspects.group_flag_shares(group, baseline, total)
-    keys = {s.key for s in shares}
-    flags = flagstate.flags_by_key([group.project_id], keys)
-    last_change = {}
-    for change in flagstate.changes(group.project_id, keys, limit=200):
-        last_change.setdefault(change.flag_key, change)
-    by_key: dict[str, list[FlagShare]] = {}
-    for share in shares:
-        by_key.setdefault(share.key, []).append(share)
-    rows = []
-    for key, values in by_key.items():
-        flag = flags.get((group.project_id, key))
-        enabled = flagstate.enabled_in(flag, environment) if flag else None
-        rows.append(FlagRow(key, values, flag, environment, enabled, last_change.get(key)))
-    return rows
-
-
-def main_environment(group: ErrorGroup) -> str:
-    """Where most of the group's events happened; production when it has none recorded."""
-    row = GroupEnvironment.objects.filter(group=group).order_by("-count", "environment").values_list("environment", flat=True).first()
-    return row or "production"
 
 
 def chart_markers(group: ErrorGroup, start: dt.datetime, end: dt.datetime) -> list[charts.Marker]:

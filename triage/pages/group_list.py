@@ -21,6 +21,7 @@ from django.db.models import Prefetch, QuerySet
 
 from triage import cache_keys
 from triage.attribution import spikes, suspects
+from triage.attribution.evidence import latest_attributions
 from triage.attribution.spikes import Spike
 from triage.attribution.suspects import FlagShare
 from triage.grouping import counters, series
@@ -255,15 +256,18 @@ class GroupRow:
 
 
 def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetime, spikes_by_group: dict[int, Spike]) -> list[GroupRow]:
-    """The list's rows: sparkline over the window, spike score and the most associated flags."""
+    """The list's rows: sparkline over the window, spike state and the group's commonest flag
+    values, suspects first. Suspects come from the attributions the watch (or a group page)
+    computed last: the list reads them, never computes one."""
     step, buckets = SPARKLINES[window]
     start, ids = charts.range_start(now, step, buckets), [g.id for g in groups]
     counts_by_group = series.bucket_counts(redis, ids, start, step, buckets, now, db=_stored_buckets(ids, start, step, buckets, now))
-    baselines = suspects.project_baselines({g.project_id for g in groups})
+    attributions = latest_attributions(ids)
     rows = []
     for g in groups:
         counts = counts_by_group.get(g.id, [])
-        shares = suspects.group_flag_shares(g, *baselines.get(g.project_id, ({}, 0)))
+        found = attributions.get(g.id)
+        shares = suspects.group_flag_shares(g, found.suspicions if found else [])
         rows.append(GroupRow(g, counts, charts.sparkline_points(counts), sum(counts), spikes_by_group.get(g.id, spikes.QUIET), shares[:ROW_FLAGS]))
     return rows
 

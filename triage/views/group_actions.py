@@ -12,8 +12,12 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config.redis_clients import redis_client
 from triage import actions
 from triage.access import group_for_user
+from triage.attribution import owners
+from triage.attribution.evidence import cached_attribution
+from triage.attribution.spikes import QUIET, cached_spike_scores
 
 
 class IgnoreForm(forms.Form):
@@ -87,3 +91,23 @@ def group_assign(request, group_id: int):
     except ValueError as exc:
         return _refused(request, group, exc)
     return _done(request, group, f"Assigned to {username}." if group.assignee_id else "Unassigned.")
+
+
+@login_required
+@require_POST
+def group_accept_suggestion(request, group_id: int):
+    """The group page's one click: assign to the suggested developer shown."""
+    group, now = group_for_user(request.user, group_id, for_change=True), timezone.now()
+    try:
+        group = actions.accept_suggestion(group, actor=request.user, now=now, suggestion=shown_suggestion(group, now))
+    except ValueError as exc:
+        return _refused(request, group, exc)
+    return _done(request, group, f"Assigned to {group.assignee.get_username()}, as suggested.")
+
+
+def shown_suggestion(group, now):
+    """The suggestion the group page showed: weighed with the flags' evidence it used (cached a minute)."""
+    redis = redis_client()
+    spike = cached_spike_scores(redis, now).get(group.id, QUIET)
+    return owners.suggest(group, cached_attribution(redis, group, now, spike).suspicions)
+

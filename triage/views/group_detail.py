@@ -19,8 +19,9 @@ from triage.pages.group_detail import cached_group_figure, group_detail_page
 def group_detail(request, group_id: int):
     group = group_for_user(request.user, group_id)
     now = timezone.now()
-    spike = cached_spike_scores(redis_client(), now).get(group.id, QUIET)
-    page = group_detail_page(group, request.GET.get("event", ""), now, spike)
+    redis = redis_client()
+    spike = cached_spike_scores(redis, now).get(group.id, QUIET)
+    page = group_detail_page(redis, group, request.GET.get("event", ""), now, spike)
     return render(request, "triage/group_detail.html", as_context(page))
 
 

@@ -1,4 +1,4 @@
-"""Projects and their DSN keys: the list, creating one, its settings page (keys, quotas), adding and revoking keys."""
+"""Projects and their DSN keys: the list, creating one, its settings page (keys, quotas, alert rules), adding and revoking keys."""
 
 from django import forms
 from django.conf import settings
@@ -15,6 +15,9 @@ from projects.models import Project
 from triage.edge import quotas
 from triage.edge.keys import add_key, revoke_key
 from triage.models import ProjectKey
+from triage.pages.alert_rules import rule_rows
+from triage.views.alerts import AlertRuleForm
+from triage.views.ownership import ownership_context
 
 
 class ProjectForm(forms.Form):
@@ -56,6 +59,7 @@ def project_settings(request, project):
     context = {
         "project": project, "keys": project.keys.all(), "form": KeyForm(), "base_url": settings.SWITCHYARD_BASE_URL,
         "quotas": quotas.quota_rows(redis_client(), project, timezone.now()), "quota_form": QuotaForm(instance=project),
+        "alert_rules": rule_rows(project), "alert_form": AlertRuleForm(), **ownership_context(project),
     }
     return render(request, "triage/project_settings.html", context)
 

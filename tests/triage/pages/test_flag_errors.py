@@ -1,5 +1,6 @@
-"""The flag errors page (/flag-errors/): per flag its error groups, errors per 1k evaluations with
-it on and off, owner, recent changes and the disable button."""
+"""The flag errors page (/flag-errors/): per flag and value, the users served it and how many of
+them an error hit (never more than served), its groups each once, owner, recent changes, and the
+disable button."""
 
 import json
 
@@ -12,8 +13,8 @@ from tests.triage.helpers import push
 pytestmark = pytest.mark.django_db
 
 
-def flags_event(new_checkout: bool, function: str) -> dict:
-    event = make_event(contexts={"flags": {"values": [{"flag": "new-checkout", "result": new_checkout}]}})
+def flags_event(new_checkout: bool, function: str, user: str = "u-0") -> dict:
+    event = make_event(contexts={"flags": {"values": [{"flag": "new-checkout", "result": new_checkout}]}}, user={"id": user})
     event["exception"]["values"][0]["stacktrace"]["frames"][-1]["function"] = function
     return event
 
@@ -28,7 +29,11 @@ def evaluate(client, project, user: str):
 def flag_errors(client, triager, project, redis_client, demo_flags):
     for i in range(10):
         evaluate(client, project, f"u-{i}")  # ten exposures of new-checkout = on
-    push(project, redis_client, [flags_event(True, "apply_discount") for _ in range(5)] + [flags_event(False, "legacy") for _ in range(2)])
+    # Five errors of three of the ten users served "on", two of a user never served anything.
+    errors = [flags_event(True, "apply_discount", f"u-{i % 3}") for i in range(5)]
+    errors += [flags_event(False, "legacy", "stranger") for _ in range(2)]
+    errors += [flags_event(True, "legacy", "u-0")]  # the same group with the other value: listed once
+    push(project, redis_client, errors)
     client.force_login(triager)
     response = client.get("/flag-errors/")
     return response, {i.key: i for i in response.context["rows"]}
@@ -37,17 +42,23 @@ def flag_errors(client, triager, project, redis_client, demo_flags):
 def test_each_flag_lists_its_groups_owner_and_changes(flag_errors, alice):
     response, by_key = flag_errors
     checkout = by_key["new-checkout"]
-    assert checkout.flag.owner == alice and checkout.error_events == 7
-    assert [(g.group.culprit, g.value, g.count) for g in checkout.groups] == [("shop.pricing in apply_discount", "true", 5), ("shop.pricing in legacy", "false", 2)]
+    assert checkout.flag.owner == alice and checkout.error_events == 8
+    assert [(g.group.culprit, g.events, g.values) for g in checkout.groups] == [
+        ("shop.pricing in apply_discount", 5, ["true"]), ("shop.pricing in legacy", 3, ["false", "true"])]
     assert [c.action for c in checkout.changes] == ["created"]
     assert {"dark-mode", "search-v2"} <= set(by_key)
 
 
-def test_error_rate_uses_real_exposures_as_the_denominator(flag_errors):
-    _, by_key = flag_errors
-    rates = {r.value: r for r in by_key["new-checkout"].rates}
-    assert (rates["true"].errors, rates["true"].exposures, rates["true"].per_thousand) == (5.0, 10, 500.0)
-    assert (rates["false"].errors, rates["false"].exposures, rates["false"].per_thousand) == (2.0, None, None)
+def test_rates_are_users_hit_among_users_served_and_never_pass_100_percent(flag_errors):
+    response, by_key = flag_errors
+    cohorts = {c.value: c for c in by_key["new-checkout"].cohorts}
+    assert (cohorts["true"].exposed, cohorts["true"].affected, cohorts["true"].events) == (10, 3, 6)
+    assert cohorts["true"].rate == 0.3
+    # "false" was served to nobody through OFREP (the stranger got it elsewhere): its errors are
+    # counted, and no rate is made up.
+    assert (cohorts["false"].exposed, cohorts["false"].affected, cohorts["false"].events) == (0, 0, 2)
+    assert cohorts["false"].rate is None
+    assert "30 %" in response.content.decode() and ".0<" not in response.content.decode()
 
 
 def test_the_disable_button_is_there_for_a_user_with_the_permission(flag_errors):
