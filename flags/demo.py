@@ -19,9 +19,9 @@ from flags.models import SdkKey
 DEMO_FLAGS = [
     {
         "key": "new-checkout", "name": "New checkout flow", "kind": "release", "team": "payments",
-        "description": "The one-page checkout. Kill it if payment errors rise.",
+        "description": "The one-page checkout, rolling out to half the users. Kill it if payment errors rise.",
         "ticket": "SHOP-142", "repository_path": "shop/checkout.py",
-        "environments": {"production": {"enabled": True, "rollout_percentage": 100}, "staging": {"enabled": True}},
+        "environments": {"production": {"enabled": True, "rollout_percentage": 50}, "staging": {"enabled": True}},
     },
     {
         "key": "dark-mode", "name": "Dark mode", "kind": "experiment", "team": "web",

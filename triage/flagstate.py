@@ -97,15 +97,21 @@ def value_text(value) -> str:
     return str(value)
 
 
-def value_served_after(flag: Flag | None, change: FlagChange) -> str:
-    """The value a change started serving in its environment ("" when it is not one value: a
-    rollout, a rule, a new flag)."""
+def value_served_after(flag: Flag | None, change: FlagChange, environment: str) -> str:
+    """The value a change started serving everyone in the environment ("" when it is not one
+    value: a partial rollout, a rule, a change elsewhere)."""
     if flag is None:
         return ""
     after = change.after if isinstance(change.after, dict) else {}
-    if change.action == "disabled":
+    if change.action == "created":  # the new flag's states, per environment
+        after = (after.get("environments") or {}).get(environment) or {}
+    elif change.environment != environment:
+        return ""
+    if change.action == "disabled" or (change.action == "created" and not after.get("enabled")):
         variant = flag.off_variant
-    elif change.action in ("enabled", "state_changed"):
+    elif change.action in ("enabled", "state_changed", "created"):
+        if after.get("rules") or float(after.get("rollout_percentage") or 0) < 100:
+            return ""
         variant = after.get("default_variant")
     else:
         return ""

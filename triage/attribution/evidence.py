@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db.models import Min
 
 from triage import cache_keys, flagstate
 from triage.attribution import ranking
@@ -75,7 +76,7 @@ def attribute(redis, group: ErrorGroup, now: dt.datetime, spike: Spike = QUIET) 
         else:
             values[key] = [ValueCounts(value, count, None, others.get((key, value), 0))
                            for (k, value), count in events.items() if k == key]
-    changes = _changes(group.project_id, keys, managed, onset.at)
+    changes = _changes(group.project_id, keys, managed, onset.at, environment)
     suspicions = ranking.rank(values, changes, environment, onset, other_total)
     return Attribution(group.id, spike, environment, start, now, suspicions)
 
@@ -117,13 +118,17 @@ def _other_events(group: ErrorGroup, start: dt.datetime, environment: str) -> tu
     return counts, total
 
 
-def _changes(project_id: int, keys: list[str], managed: dict, onset: dt.datetime) -> dict[str, list[Change]]:
+def _changes(project_id: int, keys: list[str], managed: dict, onset: dt.datetime, environment: str) -> dict[str, list[Change]]:
+    """The flags' changes before the onset, as timing evidence. Only changes made while the
+    project was already reporting errors count: a flag set up before its app's first error (a
+    fresh install, the demo) explains none of the errors that follow."""
     since = onset - dt.timedelta(minutes=ranking.TIMING_MINUTES)
+    first_error = ErrorGroup.objects.filter(project_id=project_id).aggregate(first=Min("first_seen"))["first"]
     found: dict[str, list[Change]] = defaultdict(list)
-    for change in flagstate.changes(project_id, keys, since=since, limit=200):
+    for change in flagstate.changes(project_id, keys, since=max(since, first_error or since), limit=200):
         flag = managed.get((project_id, change.flag_key))
-        found[change.flag_key].append(Change(change.action, change.created_at, change.who, change.environment,
-                                             flagstate.value_served_after(flag, change)))
+        found[change.flag_key].append(Change(change.action, change.created_at, change.who, change.environment or environment,
+                                             flagstate.value_served_after(flag, change, environment)))
     return found
 
 

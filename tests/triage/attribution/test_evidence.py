@@ -77,3 +77,25 @@ def test_an_unrelated_group_has_no_suspect_before_or_after_the_kill(client, flag
     push(flagged, redis_client, traffic(client, flagged, rng))  # everyone gets false now
     unrelated = attribute(redis_client, group(flagged, "render_invoice"), timezone.now()).suspicions
     assert not [s for s in unrelated if s.suspect or s.significant]
+
+
+def test_a_flag_turned_on_for_everyone_just_before_a_group_appeared_is_suspect_by_timing(client, project, alice, redis_client):
+    from tests.triage.helpers import crash
+
+    push(project, redis_client, [crash("old_bug", user={"id": f"user-{n}"}) for n in range(5)])  # the app reported before
+    flag = make_flag(project, "new-checkout", environments={"production": {"enabled": False}})
+    changes.enable_flag(flag, "production", actor=alice, reason="launch", source="dashboard")
+    sdk_key = make_sdk_key(project)
+    push(project, redis_client, [error(u, evaluate(client, sdk_key, u), "apply_discount") for u in USERS[:20]])
+    [suspicion] = attribute(redis_client, group(project, "apply_discount"), timezone.now()).suspicions
+    assert (suspicion.key, suspicion.value, suspicion.suspect, suspicion.significant, suspicion.basis) == (
+        "new-checkout", "true", True, False, "timing")
+    assert suspicion.evidence.startswith("enabled in production less than a minute before this group appeared, by alice")
+
+
+def test_on_a_fresh_install_a_flag_set_up_before_the_first_error_is_no_evidence(client, project, alice, redis_client):
+    make_flag(project, "new-checkout")  # on for everyone in production, before any error
+    sdk_key = make_sdk_key(project)
+    push(project, redis_client, [error(u, evaluate(client, sdk_key, u), "apply_discount") for u in USERS[:20]])
+    [suspicion] = attribute(redis_client, group(project, "apply_discount"), timezone.now()).suspicions
+    assert not suspicion.suspect and suspicion.basis == "none"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from flags import changes
 from flags.demo import demo_sdk_key
 from tests.factories import grant, make_event
 from tests.triage.helpers import push
@@ -27,6 +28,8 @@ def evaluate(client, project, user: str):
 
 @pytest.fixture
 def flag_errors(client, triager, project, redis_client, demo_flags):
+    checkout = demo_flags.get(key="new-checkout")
+    changes.update_environment(checkout, "production", {"rollout_percentage": 100}, actor=triager, source="api")
     for i in range(10):
         evaluate(client, project, f"u-{i}")  # ten exposures of new-checkout = on
     # Five errors of three of the ten users served "on", two of a user never served anything.
@@ -45,7 +48,7 @@ def test_each_flag_lists_its_groups_owner_and_changes(flag_errors, alice):
     assert checkout.flag.owner == alice and checkout.error_events == 8
     assert [(g.group.culprit, g.events, g.values) for g in checkout.groups] == [
         ("shop.pricing in apply_discount", 5, ["true"]), ("shop.pricing in legacy", 3, ["false", "true"])]
-    assert [c.action for c in checkout.changes] == ["created"]
+    assert [c.action for c in checkout.changes] == ["state_changed", "created"]
     assert {"dark-mode", "search-v2"} <= set(by_key)
 
 
