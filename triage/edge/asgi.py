@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config import edge
-from config.redis_clients import async_redis_client
+from config.redis_clients import async_redis_client, run_scripts
 from triage import stream
 from triage.edge import parsing, quotas
 from triage.edge.body import OverBudget
@@ -125,14 +125,14 @@ class IngestApp:
         if any(name == stream.EVENTS for name, _ in messages):
             raw = await self.limits.aget(self.redis, str(project_id))
             limits = quotas.Limits.decode(raw) if raw else quotas.Limits()
-        pipe = self.redis.pipeline(transaction=False)
+        calls = []
         for name, message in messages:
             if name == stream.EVENTS:
                 keys, args = quotas.append_event(name, message, cap, limits, quotas.installation_limits(), now)
-                await self.scripts["event"](keys=keys, args=args, client=pipe)
+                calls.append((self.scripts["event"], keys, args))
             else:
-                await self.scripts["log"](keys=[name], args=stream.append_args(message, cap), client=pipe)
-        results = await pipe.execute()
+                calls.append((self.scripts["log"], [name], stream.append_args(message, cap)))
+        results = await run_scripts(self.redis, calls)
         return [self._refusal(name, result, now) for (name, _), result in zip(messages, results, strict=True)
                 if not _appended(result)]
 

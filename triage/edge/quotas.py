@@ -99,8 +99,9 @@ for i = 1, n do
   end
 end
 for i = 1, n do
-  redis.call('INCR', KEYS[1 + i])
-  redis.call('EXPIRE', KEYS[1 + i], tonumber(ARGV[3 * i + 1]))
+  if redis.call('INCR', KEYS[1 + i]) == 1 then
+    redis.call('EXPIRE', KEYS[1 + i], tonumber(ARGV[3 * i + 1]))
+  end
 end
 return {'ok', redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3 * n + 3))}
 """
