@@ -447,3 +447,69 @@ class GroupSuggestion(models.Model):
     source = models.CharField(max_length=16, choices=SuggestionSource.choices)
     reason = models.TextField()
     updated_at = models.DateTimeField()
+
+
+# --- Release health: sentry-sdk's `session` and `sessions` items (triage.digest.sessions) ---------
+
+
+class SessionMessage(models.Model):
+    """A release-health stream message whose counts are in: its redelivery adds nothing."""
+
+    key = models.CharField(max_length=32, unique=True)  # the id ingest gave the item (IngestMessage.event_id)
+    applied_at = models.DateTimeField()
+
+
+class ReleaseHealthMinute(models.Model):
+    """Sessions of a release and environment that started in one minute, by how they went.
+
+    `sessions` counts them all; `errored` those with errors that neither crashed nor ended
+    abnormally, `crashed` and `abnormal` the others (Sentry's aggregate buckets), so the healthy
+    ones are sessions − errored − crashed − abnormal."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="health_minutes")
+    environment = models.CharField(max_length=64)
+    minute = models.DateTimeField()
+    sessions = models.PositiveIntegerField(default=0)
+    errored = models.PositiveIntegerField(default=0)
+    crashed = models.PositiveIntegerField(default=0)
+    abnormal = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "environment", "minute"], name="release_health_minute_unique"),
+        ]
+
+
+class TrackedSession(models.Model):
+    """What is counted of one session sent as updates (a `session` item with a `sid`): a later
+    update moves it between the buckets of its first one, never counts it again. Kept for the 5
+    days the protocol lets a session be updated."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    sid = models.CharField(max_length=64)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
+    environment = models.CharField(max_length=64)
+    minute = models.DateTimeField()  # when it started, to the minute: its bucket
+    distinct_id = models.CharField(max_length=32, blank=True, default="")  # hashed
+    outcome = models.CharField(max_length=8)  # healthy, errored, abnormal or crashed
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "sid"], name="tracked_session_unique")]
+
+
+class SessionUser(models.Model):
+    """A user (a session's hashed `did`) with sessions of a release and environment on a day, and
+    whether any of them crashed: crash-free users per day and per release."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="session_users")
+    environment = models.CharField(max_length=64)
+    day = models.DateField()
+    distinct_id = models.CharField(max_length=32)
+    crashed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "environment", "day", "distinct_id"], name="session_user_unique"),
+        ]
