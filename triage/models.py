@@ -192,7 +192,11 @@ class ErrorEvent(models.Model):
             # Redelivery of a stream message is harmless: a duplicate (project, event_id) is a no-op.
             models.UniqueConstraint(fields=["project", "event_id"], name="event_unique_event_id"),
         ]
-        indexes = [models.Index(fields=["group", "-received_at"], name="event_group_received")]
+        indexes = [
+            models.Index(fields=["group", "-received_at"], name="event_group_received"),
+            models.Index(fields=["project", "trace_id"], name="event_project_trace"),  # a trace's page
+            models.Index(fields=["release", "received_at"], name="event_release_received"),  # a release's chart
+        ]
 
     def __str__(self):
         return self.event_id

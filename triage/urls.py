@@ -9,10 +9,12 @@ from triage.views import (
     flag_errors,
     group_actions,
     group_detail,
+    group_events,
     group_list,
     health,
     ownership,
     projects,
+    release_detail,
     releases,
 )
 
@@ -38,6 +40,8 @@ urlpatterns = [
     path("groups/", group_list.group_list, name="group_list"),
     path("groups/<int:group_id>/", group_detail.group_detail, name="group_detail"),
     path("groups/<int:group_id>/chart/", group_detail.group_chart, name="group_chart"),
+    path("groups/<int:group_id>/events/", group_events.group_events, name="group_events"),
+    path("projects/<int:project_id>/traces/<path:trace_id>/", group_events.trace_detail, name="trace_detail"),
     path("groups/<int:group_id>/resolve/", group_actions.group_resolve, name="group_resolve"),
     path("groups/<int:group_id>/resolve-next-release/", group_actions.group_resolve_next_release, name="group_resolve_next_release"),
     path("groups/<int:group_id>/ignore/", group_actions.group_ignore, name="group_ignore"),
@@ -46,6 +50,9 @@ urlpatterns = [
     path("groups/<int:group_id>/accept-suggestion/", group_actions.group_accept_suggestion, name="group_accept_suggestion"),
     path("releases/", releases.release_list, name="release_list"),
     path("releases/compare/", releases.release_compare, name="release_compare"),
+    path("projects/<int:project_id>/release-chart/", release_detail.release_chart, name="release_chart"),
+    # A version may hold a slash (Sentry's may not, an event's may), so the path converter; last of its kind.
+    path("projects/<int:project_id>/releases/<path:version>/", release_detail.release_detail, name="release_detail"),
     path("flag-errors/", flag_errors.flag_errors, name="flag_errors"),
     path("flag-errors/<int:project_id>/disable/", flag_errors.flag_disable, name="flag_disable"),
     path("developers/", developers.developer_list, name="developer_list"),
