@@ -517,3 +517,45 @@ class SessionUser(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["release", "environment", "day", "distinct_id"], name="session_user_unique"),
         ]
+
+
+# --- Working together on a group: comments, linked tickets, the project's issue tracker ------------
+
+
+class GroupComment(models.Model):
+    """A note on a group by a person; `mentions` holds the members its @names named when posted."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    mentions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"comment {self.id} on {self.group_id}"
+
+
+class GroupTicket(models.Model):
+    """An issue in the team's tracker linked to a group (its URL, http or https)."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="tickets")
+    url = models.CharField(max_length=2000)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "url"], name="group_ticket_unique")]
+
+
+class IssueTracker(models.Model):
+    """A project's issue tracker: a URL template that opens a new issue prefilled from a group
+    (triage.tickets.new_issue_url)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="issue_tracker")
+    url_template = models.CharField(max_length=2000)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
