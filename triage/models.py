@@ -559,3 +559,22 @@ class IssueTracker(models.Model):
     url_template = models.CharField(max_length=2000)
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class SavedView(models.Model):
+    """A filtered group list saved under a name (its query string), listed in the nav of its owner
+    and, when shared, of every member of its project (triage.saved_views)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "project", "name"], name="saved_view_unique_name")]
+
+    def __str__(self):
+        return self.name

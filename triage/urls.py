@@ -17,6 +17,7 @@ from triage.views import (
     projects,
     release_detail,
     releases,
+    saved_views,
 )
 
 app_name = "triage"
@@ -40,6 +41,9 @@ urlpatterns = [
     path("dead-letters/purge/", dead_letters.dead_letter_purge, name="dead_letter_purge"),
     path("health/", health.health, name="health"),
     path("groups/", group_list.group_list, name="group_list"),
+    path("views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("views/new/", saved_views.saved_view_create, name="saved_view_create"),
+    path("views/<int:view_id>/delete/", saved_views.saved_view_delete, name="saved_view_delete"),
     path("groups/<int:group_id>/", group_detail.group_detail, name="group_detail"),
     path("groups/<int:group_id>/chart/", group_detail.group_chart, name="group_chart"),
     path("groups/<int:group_id>/events/", group_events.group_events, name="group_events"),
