@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "triage.context_processors.pipeline_health",
+                "triage.context_processors.saved_views",
             ],
         },
     },

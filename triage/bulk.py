@@ -50,6 +50,25 @@ def increment(
     _insert(model, columns, key_fields, rows, conflict)
 
 
+def add_counts(model, key_fields: Sequence[str], count_fields: Sequence[str], rows: Iterable[dict],
+               insert_only: Sequence[str] = ()) -> None:
+    """Adds each of the rows' `count_fields` to the row with the same key, or inserts the row.
+    Rows with the same key must already be merged by the caller (see increment)."""
+    rows = list(rows)
+    if rows:
+        updates = ", ".join(f"{_q(f)} = {_t(model)}.{_q(f)} + EXCLUDED.{_q(f)}" for f in count_fields)
+        _insert(model, [*key_fields, *count_fields, *insert_only], key_fields, rows, f"DO UPDATE SET {updates}")
+
+
+def set_any(model, key_fields: Sequence[str], flag_fields: Sequence[str], rows: Iterable[dict]) -> None:
+    """Inserts the rows, or ORs their boolean `flag_fields` into the rows with the same key: a
+    flag once set stays set, whatever order the rows come in."""
+    rows = list(rows)
+    if rows:
+        updates = ", ".join(f"{_q(f)} = {_t(model)}.{_q(f)} OR EXCLUDED.{_q(f)}" for f in flag_fields)
+        _insert(model, [*key_fields, *flag_fields], key_fields, rows, f"DO UPDATE SET {updates}")
+
+
 def insert_rows(model, rows: list[dict], fields: Sequence[str]) -> None:
     """Plain multi-row INSERT … VALUES.
 

@@ -1,4 +1,5 @@
-"""Template context for every page: the pipeline's health for the footer.
+"""Template context for every page: the pipeline's health for the footer, and the user's saved
+views for the nav.
 
 Lazy and cached: the template calls `pipeline_health` only where it renders the footer (for
 logged-in users), and the answer is kept for a few seconds per process, so pages cost at most
@@ -32,3 +33,15 @@ def cached_health() -> Health:
     with _lock:
         _cached = (now, health)
     return health
+
+
+def saved_views(request) -> dict:
+    """The nav's saved views, read only where the nav renders them (one query)."""
+
+    def views():
+        from triage.saved_views import views_for
+
+        user = getattr(request, "user", None)
+        return list(views_for(user)) if user is not None and user.is_authenticated else []
+
+    return {"saved_views_nav": views}

@@ -192,7 +192,11 @@ class ErrorEvent(models.Model):
             # Redelivery of a stream message is harmless: a duplicate (project, event_id) is a no-op.
             models.UniqueConstraint(fields=["project", "event_id"], name="event_unique_event_id"),
         ]
-        indexes = [models.Index(fields=["group", "-received_at"], name="event_group_received")]
+        indexes = [
+            models.Index(fields=["group", "-received_at"], name="event_group_received"),
+            models.Index(fields=["project", "trace_id"], name="event_project_trace"),  # a trace's page
+            models.Index(fields=["release", "received_at"], name="event_release_received"),  # a release's chart
+        ]
 
     def __str__(self):
         return self.event_id
@@ -447,3 +451,130 @@ class GroupSuggestion(models.Model):
     source = models.CharField(max_length=16, choices=SuggestionSource.choices)
     reason = models.TextField()
     updated_at = models.DateTimeField()
+
+
+# --- Release health: sentry-sdk's `session` and `sessions` items (triage.digest.sessions) ---------
+
+
+class SessionMessage(models.Model):
+    """A release-health stream message whose counts are in: its redelivery adds nothing."""
+
+    key = models.CharField(max_length=32, unique=True)  # the id ingest gave the item (IngestMessage.event_id)
+    applied_at = models.DateTimeField()
+
+
+class ReleaseHealthMinute(models.Model):
+    """Sessions of a release and environment that started in one minute, by how they went.
+
+    `sessions` counts them all; `errored` those with errors that neither crashed nor ended
+    abnormally, `crashed` and `abnormal` the others (Sentry's aggregate buckets), so the healthy
+    ones are sessions − errored − crashed − abnormal."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="health_minutes")
+    environment = models.CharField(max_length=64)
+    minute = models.DateTimeField()
+    sessions = models.PositiveIntegerField(default=0)
+    errored = models.PositiveIntegerField(default=0)
+    crashed = models.PositiveIntegerField(default=0)
+    abnormal = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "environment", "minute"], name="release_health_minute_unique"),
+        ]
+
+
+class TrackedSession(models.Model):
+    """What is counted of one session sent as updates (a `session` item with a `sid`): a later
+    update moves it between the buckets of its first one, never counts it again. Kept for the 5
+    days the protocol lets a session be updated."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    sid = models.CharField(max_length=64)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
+    environment = models.CharField(max_length=64)
+    minute = models.DateTimeField()  # when it started, to the minute: its bucket
+    distinct_id = models.CharField(max_length=32, blank=True, default="")  # hashed
+    outcome = models.CharField(max_length=8)  # healthy, errored, abnormal or crashed
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "sid"], name="tracked_session_unique")]
+
+
+class SessionUser(models.Model):
+    """A user (a session's hashed `did`) with sessions of a release and environment on a day, and
+    whether any of them crashed: crash-free users per day and per release."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="session_users")
+    environment = models.CharField(max_length=64)
+    day = models.DateField()
+    distinct_id = models.CharField(max_length=32)
+    crashed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "environment", "day", "distinct_id"], name="session_user_unique"),
+        ]
+
+
+# --- Working together on a group: comments, linked tickets, the project's issue tracker ------------
+
+
+class GroupComment(models.Model):
+    """A note on a group by a person; `mentions` holds the members its @names named when posted."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    mentions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"comment {self.id} on {self.group_id}"
+
+
+class GroupTicket(models.Model):
+    """An issue in the team's tracker linked to a group (its URL, http or https)."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="tickets")
+    url = models.CharField(max_length=2000)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "url"], name="group_ticket_unique")]
+
+
+class IssueTracker(models.Model):
+    """A project's issue tracker: a URL template that opens a new issue prefilled from a group
+    (triage.tickets.new_issue_url)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="issue_tracker")
+    url_template = models.CharField(max_length=2000)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class SavedView(models.Model):
+    """A filtered group list saved under a name (its query string), listed in the nav of its owner
+    and, when shared, of every member of its project (triage.saved_views)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "project", "name"], name="saved_view_unique_name")]
+
+    def __str__(self):
+        return self.name

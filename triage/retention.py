@@ -1,12 +1,18 @@
-"""Keeps each project's stored events within its retention budget, oldest first.
+"""Keeps each project's stored events within its retention budget, oldest first, and release
+health's bookkeeping within the windows it serves.
 
 Group counts, breakdowns and minute counts stay: only the event payloads go.
 """
 
+import datetime as dt
+
 from projects.models import Project
-from triage.models import ErrorEvent
+from triage.digest.sessions import SESSION_UPDATE_DAYS
+from triage.models import ErrorEvent, SessionMessage, TrackedSession
 
 DELETE_CHUNK = 5_000
+# A release-health message is redelivered within minutes; a dead letter may be replayed later.
+SESSION_MESSAGE_DAYS = 30
 
 
 def prune_events(default_budget: int) -> int:
@@ -32,3 +38,11 @@ def prune_project(project_id: int, budget: int) -> int:
             .values_list("id", flat=True)[:DELETE_CHUNK]
         )
         deleted += ErrorEvent.objects.filter(id__in=ids).delete()[0]
+
+
+def prune_release_health(now: dt.datetime) -> int:
+    """Forgets sessions past the protocol's update window (an update after it is dropped anyway:
+    triage.digest.sessions) and applied messages past SESSION_MESSAGE_DAYS. Counts stay."""
+    sessions = TrackedSession.objects.filter(updated_at__lt=now - dt.timedelta(days=SESSION_UPDATE_DAYS + 1))
+    messages = SessionMessage.objects.filter(applied_at__lt=now - dt.timedelta(days=SESSION_MESSAGE_DAYS))
+    return sessions.delete()[0] + messages.delete()[0]

@@ -21,7 +21,9 @@ def roll_up_counts():
 
 @shared_task(ignore_result=True)
 def prune_events():
-    return retention.prune_events(settings.SWITCHYARD["RETENTION_EVENTS_PER_PROJECT"])
+    """Events past each project's budget, and release health's bookkeeping past its windows."""
+    deleted = retention.prune_events(settings.SWITCHYARD["RETENTION_EVENTS_PER_PROJECT"])
+    return deleted + retention.prune_release_health(timezone.now())
 
 
 @shared_task(ignore_result=True)

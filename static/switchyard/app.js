@@ -16,6 +16,12 @@
     var closer = e.target.closest("[data-close-dialog]");
     if (closer) closer.closest("dialog").close();
   });
+  // "Save view" saves the filters in the address bar: htmx updates those without reloading the form.
+  document.addEventListener("submit", function (e) {
+    if (!e.target.matches("[data-current-query]")) return;
+    var field = e.target.querySelector("input[name=query]");
+    if (field) field.value = window.location.search.replace(/^\?/, "");
+  });
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-autosubmit]")) e.target.form.submit();
   });

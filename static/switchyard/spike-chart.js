@@ -1,5 +1,7 @@
-// The spike chart: fetches Plotly figure JSON from the group's chart endpoint and draws it with the
-// plotly.js served from our static files. Refreshes every minute (the endpoint caches per minute).
+// The dashboard's charts (the group's spike chart, a release's charts): fetches Plotly figure JSON
+// from the element's data-spike-chart URL and draws it with the plotly.js served from our static
+// files. data-range picks the first range, data-empty-text what an empty range says. Refreshes
+// every minute (the group's endpoint caches per minute).
 (function () {
   "use strict";
   var REFRESH_MS = 60000;
@@ -7,7 +9,7 @@
   function setup(box) {
     var plot = box.querySelector(".chart-plot");
     var status = box.querySelector(".chart-status");
-    var range = "1h";
+    var range = box.dataset.range || "1h";
     var card = box.closest(".chart-card") || document;
 
     function show(text, isError) {
@@ -29,13 +31,14 @@
     function load(announce) {
       if (announce) show("Loading the chart…");
       box.classList.add("loading");
-      fetch(box.dataset.spikeChart + "?range=" + encodeURIComponent(range), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      var url = box.dataset.spikeChart;
+      fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "range=" + encodeURIComponent(range), {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
         .then(function (figure) {
           if (!window.Plotly) throw new Error("plotly.js did not load");
           window.Plotly.react(plot, figure.data, figure.layout, {displayModeBar: false, responsive: true});
           var total = (figure.data[0].y || []).reduce(function (a, b) { return a + b; }, 0);
-          show(total ? "" : "No events in this range.");
+          show(total ? "" : (box.dataset.emptyText || "No events in this range."));
           box.dataset.loaded = range;
         })
         .catch(function (err) { show("Could not load the chart (" + err.message + ").", true); })

@@ -26,7 +26,7 @@ def two_dead_letters(redis_client):
 
 def test_list_shows_counts_and_the_dead_letters_of_a_filter(two_dead_letters):
     output = run("list_dead_letters", "--project", "2")
-    assert output.splitlines()[0] == "events: 2 · logs: 0"
+    assert output.splitlines()[0] == "events: 2 · logs: 0 · sessions: 0"
     [line] = output.splitlines()[1:]
     assert "\tevents\tproject 2\t" in line and line.endswith("undeliverable: not JSON")
 

@@ -25,7 +25,7 @@ def test_an_idle_pipeline_is_ok_with_nothing_waiting(redis_client):
     assert report.as_json() == {
         "status": "ok", "problems": [],
         "streams": {name: {"backlog": 0, "pending": 0, "dead_letters": 0, "oldest_age_seconds": None,
-                           "last_digest_age_seconds": None} for name in ("events", "logs")},
+                           "last_digest_age_seconds": None} for name in ("events", "logs", "sessions")},
         "last_roll_up_age_seconds": None,
         "outage": {"active": False, "age_seconds": None, "consumers": 0},
     }

@@ -17,12 +17,14 @@ from config.edge import nested_deeper_than
 from triage import jsonutil
 from triage.edge.body import Plain, Reader, decoded
 from triage.edge.errors import IngestError
-from triage.stream import EVENTS, LOGS, IngestMessage
+from triage.stream import EVENTS, LOGS, SESSIONS, IngestMessage
 
-# Items we store; every other type (transaction, session, client_report, attachment, …) is
-# accepted and dropped, never rejected: refusing one would make the SDK drop the whole envelope.
-STREAM_FOR_ITEM = {"event": EVENTS, "log": LOGS}
-RATE_LIMIT_CATEGORY = {EVENTS: "error;default", LOGS: "log_item"}
+# Items we store; every other type (transaction, client_report, attachment, …) is accepted and
+# dropped, never rejected: refusing one would make the SDK drop the whole envelope. `session`
+# (one session's update) and `sessions` (a minute's aggregate) are release health:
+# https://develop.sentry.dev/sdk/telemetry/sessions/
+STREAM_FOR_ITEM = {"event": EVENTS, "log": LOGS, "session": SESSIONS, "sessions": SESSIONS}
+RATE_LIMIT_CATEGORY = {EVENTS: "error;default", LOGS: "log_item", SESSIONS: "session"}
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _AUTH_PAIR = re.compile(r"(\w+)\s*=\s*([^,\s]+)")
 # A DSN's public key is 32 hex digits (Sentry's, and ours): anything else is refused before any
@@ -32,6 +34,9 @@ _PUBLIC_KEY = re.compile(r"^[0-9a-fA-F]{32}$")
 MAX_HEADER_BYTES = 64 * 1024  # an envelope or item header line
 MAX_ITEMS = 1000  # items of any type in one envelope
 MAX_LOG_ITEMS = 100  # log items kept from one envelope (the SDK sends one, of up to 100 lines)
+# sentry-sdk's session flusher puts at most 100 items in an envelope (sessions.MAX_ENVELOPE_ITEMS).
+MAX_SESSION_ITEMS = 100
+ITEM_LIMITS = {"event": 1, "log": MAX_LOG_ITEMS, "session": MAX_SESSION_ITEMS, "sessions": MAX_SESSION_ITEMS}
 # Real SDK events nest about 10 deep (sentry-sdk trims databags at 5). Deeper input is refused:
 # each level costs the worker and the pages a recursion frame (Python allows about 1,000).
 MAX_JSON_DEPTH = 256
@@ -105,13 +110,13 @@ def read_envelope_items(reader: Reader, max_item_bytes: int) -> tuple[list[tuple
     """The items Switchyard keeps, with their payloads, and how many others were read past.
 
     Items with a `length` are read by length; items without one run to the next newline. Payloads
-    of other types (attachments, replays, sessions …) are skipped without being held. An envelope
+    of other types (attachments, replays, transactions …) are skipped without being held. An envelope
     carries at most one event ("Multiple: No" in
     https://develop.sentry.dev/sdk/foundations/envelopes/envelope-items/): Sentry's Relay refuses
     a second as a duplicate item, and so do we, rather than turn one request into thousands of events.
     """
     kept, dropped, count = [], 0, 0
-    limits = {"event": 1, "log": MAX_LOG_ITEMS}
+    limits = dict(ITEM_LIMITS)
     while not reader.at_end():
         line = reader.line(MAX_HEADER_BYTES, "item header")
         if not line.strip():
@@ -128,7 +133,7 @@ def read_envelope_items(reader: Reader, max_item_bytes: int) -> tuple[list[tuple
             limits[kind] -= 1
             if limits[kind] < 0:
                 raise IngestError(400, "an envelope carries at most one event item" if kind == "event"
-                                  else f"an envelope carries at most {MAX_LOG_ITEMS} log items")
+                                  else f"an envelope carries at most {ITEM_LIMITS[kind]} {kind} items")
             if length is not None and length > max_item_bytes:
                 raise IngestError(413, f"{item_header['type']} item is over {max_item_bytes} bytes")
             payload = reader.line(max_item_bytes, f"{item_header['type']} item") if length is None else reader.exactly(length)
@@ -193,8 +198,9 @@ def envelope_messages(project_id: int, envelope: Envelope, received_at: float, m
         if stream == EVENTS:
             message = event_message(project_id, payload, header_id, received_at, max_event_bytes)
             header_id = header_id or message.event_id
-        elif stream == LOGS:
-            _json_object(payload, "log item")
+        elif stream in (LOGS, SESSIONS):
+            _json_object(payload, f"{item_header['type']} item")
+            # A fresh id per item: the digest's key for a message applied once (triage.digest.sessions).
             message = IngestMessage(project_id, uuid.uuid4().hex, received_at, payload)
         else:
             continue

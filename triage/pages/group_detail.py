@@ -28,6 +28,7 @@ from triage.models import (
 from triage.pages import charts
 from triage.pages.event_view import EventView, event_view
 from triage.pages.flag_panel import flag_panel
+from triage.pages.group_discussion import Discussion, discussion
 from triage.payloads import read_payload
 
 RECENT_EVENTS = 15
@@ -57,6 +58,7 @@ class GroupDetailPage:
     chart_ranges: list[str]
     why: WhyGrouped
     suggestion: Suggestion | None = None  # the responsible developer (triage.attribution.owners)
+    discussion: Discussion | None = None  # comments, linked tickets, the tracker's new-issue link
 
 
 def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
@@ -80,6 +82,7 @@ def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime,
         chart_ranges=list(charts.RANGES),
         why=why_grouped(group, event),
         suggestion=owners.suggest(group, attribution.suspicions),
+        discussion=discussion(group),
     )
 
 

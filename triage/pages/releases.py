@@ -15,6 +15,7 @@ from itertools import zip_longest
 from django.db.models import Count, Sum
 
 from triage.models import ErrorGroup, GroupRelease, GroupSubstatus, Release
+from triage.release_health import NO_SESSIONS, ReleaseHealth, release_health
 
 
 @dataclass
@@ -25,10 +26,11 @@ class ReleaseSummary:
     new_groups: int
     regressed_groups: int
     previous: str = ""  # the release before it, to compare with
+    health: ReleaseHealth = NO_SESSIONS  # its sessions, when sentry-sdk sends them
 
 
 def release_summaries(project_id: int, limit: int = 50) -> list[ReleaseSummary]:
-    """The project's newest releases with their counts: three queries."""
+    """The project's newest releases with their counts and health: five queries."""
     releases = list(
         Release.objects.filter(project_id=project_id)
         .annotate(event_total=Sum("group_counts__count"), group_total=Count("group_counts"))
@@ -39,8 +41,10 @@ def release_summaries(project_id: int, limit: int = 50) -> list[ReleaseSummary]:
     regressed = _count_by(
         ErrorGroup.objects.filter(last_release_id__in=ids, substatus=GroupSubstatus.REGRESSED), "last_release_id"
     )
+    health = release_health(ids)
     return [
-        ReleaseSummary(r, r.event_total or 0, r.group_total, new.get(r.id, 0), regressed.get(r.id, 0), older.version if older else "")
+        ReleaseSummary(r, r.event_total or 0, r.group_total, new.get(r.id, 0), regressed.get(r.id, 0), older.version if older else "",
+                       health.get(r.id, NO_SESSIONS))
         for r, older in zip_longest(releases, releases[1:])
     ]
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 PREFIX = "{switchyard}"
 EVENTS = f"{PREFIX}:stream:events"
 LOGS = f"{PREFIX}:stream:logs"
-STREAMS = (EVENTS, LOGS)
+SESSIONS = f"{PREFIX}:stream:sessions"  # release health: `session` and `sessions` envelope items
+STREAMS = (EVENTS, LOGS, SESSIONS)
 GROUP = "digest"
 ERRORS = f"{PREFIX}:delivery-errors"  # message id → last failure reason, for the dead letter
 HEALTH = f"{PREFIX}:health"  # "digest:<stream>" and "roll_up" → epoch seconds of the last one (triage.health)

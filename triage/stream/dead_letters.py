@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from triage import stream
 
-STREAM_NAMES = {"events": stream.EVENTS, "logs": stream.LOGS}  # as the dashboard and commands name them
+STREAM_NAMES = {"events": stream.EVENTS, "logs": stream.LOGS, "sessions": stream.SESSIONS}  # as the dashboard and commands name them
 STREAM_LABELS = {key: name for name, key in STREAM_NAMES.items()}
 PAGE = 200  # entries per XRANGE while scanning: payloads may be large
 ID = re.compile(r"\d+-\d+")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from projects.models import Project
 from triage import stream
-from triage.digest import events, logs
+from triage.digest import events, logs, sessions
 from triage.stream import UndeliverableMessage, faults
 from triage.stream.consumer import Handler
 
@@ -54,4 +54,8 @@ def log_handler() -> Handler:
     return Handler(prepare=logs.prepare_logs, write_and_ack=logs.write_logs)
 
 
-HANDLERS = {stream.EVENTS: event_handler, stream.LOGS: log_handler}
+def session_handler() -> Handler:
+    return Handler(prepare=sessions.prepare_sessions, write_and_ack=sessions.write_sessions)
+
+
+HANDLERS = {stream.EVENTS: event_handler, stream.LOGS: log_handler, stream.SESSIONS: session_handler}

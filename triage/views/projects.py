@@ -14,7 +14,7 @@ from projects.members import create_project, projects_for
 from projects.models import Project
 from triage.edge import quotas
 from triage.edge.keys import add_key, revoke_key
-from triage.models import ProjectKey
+from triage.models import IssueTracker, ProjectKey
 from triage.pages.alert_rules import rule_rows
 from triage.views.alerts import AlertRuleForm
 from triage.views.ownership import ownership_context
@@ -60,6 +60,7 @@ def project_settings(request, project):
         "project": project, "keys": project.keys.all(), "form": KeyForm(), "base_url": settings.SWITCHYARD_BASE_URL,
         "quotas": quotas.quota_rows(redis_client(), project, timezone.now()), "quota_form": QuotaForm(instance=project),
         "alert_rules": rule_rows(project), "alert_form": AlertRuleForm(), **ownership_context(project),
+        "issue_tracker": IssueTracker.objects.filter(project=project).first(),
     }
     return render(request, "triage/project_settings.html", context)
 

@@ -139,13 +139,35 @@ def test_full_stream_answers_429_with_retry_after_and_sentry_rate_limits(app, pr
     assert redis_client.xlen(stream.EVENTS) == 100
 
 
-def test_logs_go_to_their_own_stream_and_other_items_are_dropped(app, project, redis_client):
+def test_logs_and_sessions_go_to_their_own_streams_and_other_items_are_dropped(app, project, redis_client):
     logs = json.dumps({"version": 2, "items": [{"timestamp": 1795803347.0, "level": "error", "body": "timeout"}]}).encode()
-    extra = [({"type": "log", "item_count": 1, "length": len(logs)}, logs), ({"type": "sessions"}, b'{"aggregates": []}')]
+    extra = [({"type": "log", "item_count": 1, "length": len(logs)}, logs), ({"type": "sessions"}, b'{"aggregates": []}'),
+             ({"type": "client_report"}, b'{"discarded_events": []}')]
     response = asgi.post(app, f"/api/{project.id}/envelope/", envelope(make_event(), extra), auth(project.keys.first()))
     assert response.status == 200
     assert redis_client.xlen(stream.EVENTS) == 1
     assert redis_client.xlen(stream.LOGS) == 1
+    assert redis_client.xlen(stream.SESSIONS) == 1
+
+
+def test_a_full_sessions_stream_refuses_sessions_only_with_their_category(app, project, redis_client, tunables):
+    tunables["STREAM_MAXLEN"] = 10
+    for _ in range(10):
+        redis_client.xadd(stream.SESSIONS, {"filler": "1"})
+    sessions = [({"type": "sessions"}, b'{"aggregates": []}')]
+    with_event = asgi.post(app, f"/api/{project.id}/envelope/", envelope(make_event(), sessions), auth(project.keys.first()))
+    assert with_event.status == 200  # the event went through
+    assert with_event.headers["x-sentry-rate-limits"] == f"{tunables['RETRY_AFTER_SECONDS']}:session:project:backlog"
+    alone = asgi.post(app, f"/api/{project.id}/envelope/", b'{}\n{"type":"sessions"}\n{"aggregates": []}\n',
+                      auth(project.keys.first()))
+    assert alone.status == 429
+    assert redis_client.xlen(stream.SESSIONS) == 10
+
+
+def test_sessions_need_a_key_like_events(app, project, redis_client):
+    response = asgi.post(app, f"/api/{project.id}/envelope/", b'{}\n{"type":"sessions"}\n{"aggregates": []}\n')
+    assert response.status == 401
+    assert redis_client.xlen(stream.SESSIONS) == 0
 
 
 def test_release_and_environment_stay_as_the_event_says(app, project, redis_client):

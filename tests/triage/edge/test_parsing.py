@@ -8,6 +8,7 @@ import zlib
 import brotli
 import pytest
 
+from triage import stream
 from triage.edge import parsing
 from triage.edge.body import OverBudget
 from triage.edge.errors import IngestError
@@ -64,12 +65,14 @@ def test_refuses_unknown_content_encoding_with_400():
     assert caught.value.status == 400
 
 
-def test_parses_items_with_and_without_length_keeping_only_events_and_logs():
+def test_parses_items_with_and_without_length_keeping_only_events_logs_and_sessions():
     body = (b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"attachment","length":8}\nraw\ntext\n'
-            b'{"type":"event","length":12}\n{"a":"b\\nc"}\n{"type":"session"}\nraw text\n{"type":"log"}\n{"items":[]}\n')
+            b'{"type":"event","length":12}\n{"a":"b\\nc"}\n{"type":"client_report"}\nraw text\n{"type":"log"}\n{"items":[]}\n'
+            b'{"type":"session"}\n{"sid":"s"}\n')
     envelope = parsing.parse_envelope(body)
     assert envelope.header["event_id"] == "9ec79c33ec9942ab8353589fcb2e04dc"
-    assert [(h["type"], p) for h, p in envelope.items] == [("event", b'{"a":"b\\nc"}'), ("log", b'{"items":[]}')]
+    assert [(h["type"], p) for h, p in envelope.items] == [
+        ("event", b'{"a":"b\\nc"}'), ("log", b'{"items":[]}'), ("session", b'{"sid":"s"}')]
     assert envelope.dropped == 2
 
 
@@ -187,3 +190,24 @@ def test_accepts_json_that_only_the_standard_library_parses():
     payload = b'{"extra": {"big": 123456789012345678901234567890, "ratio": NaN}}'
     message = parsing.event_message(1, payload, None, 0.0, 10_000)
     assert message.payload == payload
+
+
+def test_session_items_go_to_the_sessions_stream_each_with_its_own_id():
+    body = envelope_with(({"type": "session"}, b'{"sid": "a"}'), ({"type": "sessions"}, b'{"aggregates": []}'))
+    messages, event_id = parsing.request_messages("envelope", 1, body, "", 0.0, OPTIONS)
+    assert event_id is None
+    assert [name for name, _ in messages] == [stream.SESSIONS, stream.SESSIONS]
+    assert len({m.event_id for _, m in messages}) == 2
+
+
+def test_more_than_a_hundred_session_items_are_refused():
+    body = envelope_with(*[({"type": "session"}, b'{"sid": "a"}')] * 101)
+    with pytest.raises(IngestError) as caught:
+        parsing.request_messages("envelope", 1, body, "", 0.0, OPTIONS)
+    assert (caught.value.status, caught.value.detail) == (400, "an envelope carries at most 100 session items")
+
+
+def test_a_session_item_that_is_not_a_json_object_is_bad_input():
+    with pytest.raises(IngestError) as caught:
+        parsing.request_messages("envelope", 1, envelope_with(({"type": "sessions"}, b"[1, 2]")), "", 0.0, OPTIONS)
+    assert (caught.value.status, caught.value.detail) == (400, "sessions item must be a JSON object")

@@ -55,7 +55,7 @@ def test_replay_and_purge_by_project_reason_or_id_touch_only_those(project, redi
     assert dead_letters.purge_dead_letters(redis_client, Selection.parse("events", ids=[left.id])) == 1
     remaining = dead_letters.list_dead_letters(redis_client, Selection())
     assert [(d.project, d.reason) for d in remaining] == [(str(project.id), "failed 5 deliveries: DataError")]
-    assert dead_letters.count_dead_letters(redis_client) == {"events": 1, "logs": 0}
+    assert dead_letters.count_dead_letters(redis_client) == {"events": 1, "logs": 0, "sessions": 0}
 
 
 def test_purging_everything_scans_past_one_page(project, redis_client, monkeypatch):
