@@ -54,8 +54,9 @@ def create_partitioned_table(schema_editor, model, column: str) -> None:
 
 
 def ensure_days(table: str, days) -> list[dt.date]:
-    """Creates the partitions of `days` that do not exist yet; returns the days it created.
-    Safe to race: another process creating the same partition first is not an error."""
+    """Makes sure `days` have partitions; returns the days it checked with the database (the
+    others it made or saw within MEMO_SECONDS). Safe to race: another process creating the same
+    partition first is not an error."""
     if not partitioned():
         return []
     created, now = [], time.monotonic()
@@ -64,7 +65,8 @@ def ensure_days(table: str, days) -> list[dt.date]:
             continue
         if _create(table, day):
             created.append(day)
-        _known[(table, day)] = now
+        if not connection.in_atomic_block:  # remember only what is committed: a rollback undoes DDL too
+            _known[(table, day)] = now
     return created
 
 

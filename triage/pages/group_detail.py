@@ -26,6 +26,7 @@ from triage.models import (
     Release,
 )
 from triage.pages import charts
+from triage.pages.event_logs import EventLogs, event_logs, events_log_counts
 from triage.pages.event_view import EventView, event_view
 from triage.pages.flag_panel import flag_panel
 from triage.payloads import read_payload
@@ -57,6 +58,8 @@ class GroupDetailPage:
     chart_ranges: list[str]
     why: WhyGrouped
     suggestion: Suggestion | None = None  # the responsible developer (triage.attribution.owners)
+    logs: EventLogs | None = None  # the logs tab: the event's trace and its service around it
+    log_counts: dict | None = None  # event id → log lines in its trace, for the shown and recent events
 
 
 def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
@@ -80,7 +83,17 @@ def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime,
         chart_ranges=list(charts.RANGES),
         why=why_grouped(group, event),
         suggestion=owners.suggest(group, attribution.suspicions),
+        logs=event_logs(event, read_payload(event.payload)) if event else None,
+        log_counts=_count_logs(group.project_id, recent + ([event] if event else [])),
     )
+
+
+def _count_logs(project_id: int, events: list[ErrorEvent]) -> dict[int, int]:
+    """Event id → log lines in its trace; each event also gets it as `log_count` for the template."""
+    counts = events_log_counts(project_id, events)
+    for e in events:
+        e.log_count = counts.get(e.id, 0)
+    return counts
 
 
 @dataclass
