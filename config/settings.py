@@ -189,6 +189,8 @@ SWITCHYARD = {
     # Bodies that decode past 1 MB are parsed off the event loop, this many at once per process.
     "HEAVY_BODIES": env_int("SWITCHYARD_HEAVY_BODIES", 2, minimum=1),
     "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 1000, minimum=1),
+    # Log messages per batch: each holds up to 100 lines from sentry-sdk, so ~5,000 lines a transaction.
+    "LOG_BATCH_SIZE": env_int("SWITCHYARD_LOG_BATCH_SIZE", 50, minimum=1),
     "CONSUMER_THREADS": env_int("SWITCHYARD_CONSUMER_THREADS", 1, minimum=1),
     "BLOCK_MS": env_int("SWITCHYARD_BLOCK_MS", 1000, minimum=1),
     # A message idle this long on a consumer is presumed orphaned by a dead worker and reclaimed.

@@ -55,3 +55,11 @@ def log_handler() -> Handler:
 
 
 HANDLERS = {stream.EVENTS: event_handler, stream.LOGS: log_handler}
+
+
+def consumer_options(stream_name: str, options: dict) -> dict:
+    """The tunables of one stream's consumer: a log message carries up to 100 lines (1,000 from
+    the logs endpoint), so its batches count fewer messages than an event's."""
+    if stream_name == stream.LOGS:
+        return {**options, "BATCH_SIZE": options["LOG_BATCH_SIZE"]}
+    return options
