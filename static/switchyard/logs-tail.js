@@ -54,7 +54,8 @@
   function start() {
     source = new EventSource(table.dataset.tailUrl);
     source.addEventListener("lines", fetchNewer);
-    table.dataset.tail = "open";
+    // Subscribed: fetch what arrived since the page was rendered, then every "lines" after.
+    source.addEventListener("ready", function () { table.dataset.tail = "open"; fetchNewer(); });
   }
   function stop() { if (source) source.close(); source = null; table.dataset.tail = "closed"; }
   toggle.addEventListener("change", function () { if (toggle.checked) { start(); fetchNewer(); } else stop(); });

@@ -81,7 +81,13 @@ class TailHub:
 hub = TailHub()
 
 
-def tail_events(tail: Tail, keepalive: float = KEEPALIVE_SECONDS) -> AsyncIterator[bytes]:
-    """SSE frames: `event: lines` whenever the project stored new lines."""
-    return pubsub.frames(tail.queue, hub.subscription, keepalive, lambda _: b"event: lines\ndata: {}\n\n",
-                         lambda: hub.close(tail))
+async def tail_events(tail: Tail, keepalive: float = KEEPALIVE_SECONDS) -> AsyncIterator[bytes]:
+    """SSE frames: `event: ready` once subscribed (the page then fetches what arrived since it was
+    rendered, so no line falls between the two), then `event: lines` whenever the project stored
+    new lines."""
+    frames = pubsub.frames(tail.queue, hub.subscription, keepalive, lambda _: b"event: lines\ndata: {}\n\n",
+                           lambda: hub.close(tail))
+    async for frame in frames:
+        yield frame
+        if frame.startswith(b"retry:"):  # the first frame: the subscription is confirmed
+            yield b"event: ready\ndata: {}\n\n"
