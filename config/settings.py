@@ -191,6 +191,7 @@ SWITCHYARD = {
     "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 1000, minimum=1),
     # Log messages per batch: each holds up to 100 lines from sentry-sdk, so ~5,000 lines a transaction.
     "LOG_BATCH_SIZE": env_int("SWITCHYARD_LOG_BATCH_SIZE", 50, minimum=1),
+    "LOG_CONSUMER_THREADS": env_int("SWITCHYARD_LOG_CONSUMER_THREADS", 2, minimum=1),
     "CONSUMER_THREADS": env_int("SWITCHYARD_CONSUMER_THREADS", 1, minimum=1),
     "BLOCK_MS": env_int("SWITCHYARD_BLOCK_MS", 1000, minimum=1),
     # A message idle this long on a consumer is presumed orphaned by a dead worker and reclaimed.

@@ -7,7 +7,6 @@ Also the rows other pages show: each line with the error groups that share its t
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from triage.logs.lines import LEVELS
@@ -49,7 +48,7 @@ def logs_page(projects: list, project, filters: LogFilters, cursor: Cursor | Non
     )
 
 
-def newer_rows(project_id: int, filters: LogFilters, newest: Cursor | None, now: dt.datetime) -> tuple[list[LogRow], str]:
+def newer_rows(project_id: int, filters: LogFilters, newest: Cursor | None) -> tuple[list[LogRow], str]:
     """The live tail's fetch: lines after `newest` (or the latest, for an empty page), newest
     first, and the cursor to ask from next time."""
     if newest is None:

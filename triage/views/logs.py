@@ -32,13 +32,18 @@ def _project(request):
     return project
 
 
+def _filters(request, cursor_name: str) -> tuple[LogFilters, Cursor | None]:
+    """The URL's filters and the cursor named `cursor_name`; ValueError for a bad one."""
+    cursor = request.GET.get(cursor_name)
+    return LogFilters.from_params(request.GET, timezone.now()), Cursor.decode(cursor) if cursor else None
+
+
 @login_required
 @require_GET
 def log_list(request):
     project = _project(request)
     try:
-        filters = LogFilters.from_params(request.GET, timezone.now())
-        cursor = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
+        filters, cursor = _filters(request, "cursor")
     except ValueError as exc:
         return render(request, "triage/logs.html", {"error": str(exc), "project": project}, status=400)
     page = logs_page(list(projects_for(request.user).order_by("name")), project, filters, cursor)
@@ -51,11 +56,10 @@ def log_lines(request):
     """JSON for the live tail: the lines after `newer_than`, newest first, each ready to show."""
     project = _project(request)
     try:
-        filters = LogFilters.from_params(request.GET, timezone.now())
-        newest = Cursor.decode(request.GET["newer_than"]) if request.GET.get("newer_than") else None
+        filters, newest = _filters(request, "newer_than")
     except ValueError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    rows, since = newer_rows(project.id, filters, newest, timezone.now())
+    rows, since = newer_rows(project.id, filters, newest)
     return JsonResponse({"lines": [_row_json(row) for row in rows], "newest": since})
 
 
