@@ -142,11 +142,14 @@ def filtered(project_id: int, filters: LogFilters) -> QuerySet:
 
 
 def text_match(q: str):
-    """PostgreSQL: the words of `q`, all of them, by full-text search on the GIN index (the SQL
-    repeats the index's expression so the planner can use it). SQLite: plain matching."""
+    """Lines with every word of `q`. PostgreSQL: full-text search on the GIN index (the SQL repeats
+    the index's expression so the planner can use it). SQLite: plain matching, word by word."""
     if connection.vendor == "postgresql":
         return RawSQL(f"{TEXT_VECTOR} @@ plainto_tsquery('{TEXT_CONFIG}', %s)", [q], output_field=BooleanField())
-    return Q(message__icontains=q)
+    match = Q()
+    for word in q.split():
+        match &= Q(message__icontains=word)
+    return match
 
 
 def newest_first(lines: QuerySet) -> QuerySet:
