@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -162,10 +162,33 @@ def search_lines(project_id: int, filters: LogFilters, cursor: Cursor | None = N
     lines = filtered(project_id, filters)
     if cursor is not None:
         lines = before(lines, cursor)
-    page = list(newest_first(lines)[: limit + 1])
+    if filters.q and connection.vendor == "postgresql":
+        page = _text_page(lines, limit + 1)
+    else:
+        page = list(newest_first(lines)[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     return page, Cursor.of(page[-1]) if more and page else None
+
+
+RARE_TEXT = 5_000  # fewer matches than this: fetched through the text index and sorted
+
+
+def _text_page(lines: QuerySet, count: int) -> list[LogLine]:
+    """The newest `count` lines of a text search, by whichever way is fast for this text.
+
+    PostgreSQL cannot tell a rare word from a common one when planning (a word outside the
+    statistics' most common ones gets a guessed frequency), and with ORDER BY … LIMIT it walks
+    the newest lines and checks each one: quick for a common word, a scan of every line for a
+    rare one (41 s at 5M lines, bench/logs_bench.py). So count the matches through the text
+    index first, up to RARE_TEXT: under it, take them all through that index and sort them;
+    past it, matches are dense enough that walking the newest lines finds `count` soon."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_indexscan = off")  # bitmap scans only: the GIN index, not the time order
+        rare = lines.values("id")[:RARE_TEXT].count() < RARE_TEXT
+        if rare:
+            return list(newest_first(lines)[:count])
+    return list(newest_first(lines)[:count])
 
 
 def before(lines: QuerySet, cursor: Cursor) -> QuerySet:
