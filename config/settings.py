@@ -120,6 +120,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "roll-up-minute-counts": {"task": "triage.tasks.roll_up_counts", "schedule": 30.0},
     "prune-events": {"task": "triage.tasks.prune_events", "schedule": 300.0},
+    # Log partitions made ahead, and dropped or thinned past each project's age and size budget.
+    "prune-logs": {"task": "triage.tasks.prune_logs", "schedule": 600.0, "options": {"expires": 600}},
     "flags-record-last-evaluated": {"task": "flags.tasks.record_last_evaluated", "schedule": 60.0},
     # Spikes → alerts and guarded rollouts: a guard's kill is due within seconds of the evidence.
     "watch-spikes": {"task": "triage.tasks.watch_spikes", "schedule": 5.0, "options": {"expires": 10}},
@@ -171,6 +173,11 @@ SWITCHYARD_BASE_URL = env_str("SWITCHYARD_BASE_URL", "http://127.0.0.1:8000")
 SWITCHYARD = {
     # Ingest refuses with 429 once this many entries wait in a stream (backpressure, not loss).
     "STREAM_MAXLEN": env_int("SWITCHYARD_STREAM_MAXLEN", 200_000, minimum=100),
+    # …and once the log lines waiting take this many bytes: a cap on Redis's memory for logs.
+    "LOG_STREAM_MAX_BYTES": env_int("SWITCHYARD_LOG_STREAM_MAX_BYTES", 256 * 1024 * 1024, minimum=1024 * 1024),
+    # Log lines kept per project, unless the project says otherwise (triage.logs.retention).
+    "LOG_RETENTION_DAYS": env_int("SWITCHYARD_LOG_RETENTION_DAYS", 14, minimum=1),
+    "LOG_RETENTION_MB": env_int("SWITCHYARD_LOG_RETENTION_MB", 10_240, minimum=1),
     "RETRY_AFTER_SECONDS": env_int("SWITCHYARD_RETRY_AFTER_SECONDS", 10, minimum=1),
     "MAX_COMPRESSED_BYTES": env_int("SWITCHYARD_MAX_COMPRESSED_BYTES", 20 * 1024 * 1024, minimum=1024),
     "MAX_DECOMPRESSED_BYTES": env_int("SWITCHYARD_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1024),
@@ -183,6 +190,9 @@ SWITCHYARD = {
     # Bodies that decode past 1 MB are parsed off the event loop, this many at once per process.
     "HEAVY_BODIES": env_int("SWITCHYARD_HEAVY_BODIES", 2, minimum=1),
     "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 1000, minimum=1),
+    # Log messages per batch: each holds up to 100 lines from sentry-sdk, so ~5,000 lines a transaction.
+    "LOG_BATCH_SIZE": env_int("SWITCHYARD_LOG_BATCH_SIZE", 50, minimum=1),
+    "LOG_CONSUMER_THREADS": env_int("SWITCHYARD_LOG_CONSUMER_THREADS", 2, minimum=1),
     "CONSUMER_THREADS": env_int("SWITCHYARD_CONSUMER_THREADS", 1, minimum=1),
     "BLOCK_MS": env_int("SWITCHYARD_BLOCK_MS", 1000, minimum=1),
     # A message idle this long on a consumer is presumed orphaned by a dead worker and reclaimed.

@@ -19,6 +19,9 @@ class Project(models.Model):
     retention_events = models.PositiveIntegerField(
         null=True, blank=True, help_text="Events kept for this project; empty uses the site default."
     )
+    # Log lines kept (triage.logs.retention): by age and by size; empty uses the site default.
+    log_retention_days = models.PositiveIntegerField(null=True, blank=True, help_text="Days of log lines kept.")
+    log_retention_mb = models.PositiveIntegerField(null=True, blank=True, help_text="Megabytes of log lines kept.")
     # Events accepted per window (triage.edge.quotas); empty: no quota of the project's own.
     event_quota_minute = models.PositiveIntegerField(null=True, blank=True, help_text="Events accepted per minute.")
     event_quota_hour = models.PositiveIntegerField(null=True, blank=True, help_text="Events accepted per hour.")

@@ -10,3 +10,4 @@ class TriageConfig(AppConfig):
         from triage import checks, flagstate  # noqa: F401
         from triage.attribution import assignment  # noqa: F401  (forgets suggestions of members who leave)
         from triage.edge import signals  # noqa: F401
+        from triage.logs import signals as log_signals  # noqa: F401  (a deleted project's log lines)

@@ -194,7 +194,7 @@ class ErrorEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "-received_at"], name="event_group_received"),
-            models.Index(fields=["project", "trace_id"], name="event_project_trace"),  # a trace's page
+            models.Index(fields=["project", "trace_id"], name="event_project_trace"),  # a trace's page, and a log line's group (triage.logs.query)
             models.Index(fields=["release", "received_at"], name="event_release_received"),  # a release's chart
         ]
 
@@ -275,27 +275,46 @@ class GroupMinuteCount(models.Model):
         constraints = [models.UniqueConstraint(fields=["group", "minute"], name="group_minute_unique")]
 
 
-class LogEntry(models.Model):
-    """A structured log record sent by `sentry_sdk.logger` (envelope items of type `log`)."""
+class LogLine(models.Model):
+    """One log line: sent by sentry-sdk (`log` envelope items) or posted to the logs endpoint.
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="logs")
-    stream_id = models.CharField(max_length=40)
-    position = models.PositiveIntegerField()
+    Partitioned by day on `timestamp` on PostgreSQL (triage.partitions; the table and its
+    indexes are made by triage.logs.schema, not from this Meta), a plain table on SQLite.
+    `project` has no database constraint: deleting a project removes its lines in one statement
+    (triage.logs.store.delete_project_lines), never by collecting millions of rows in Python."""
+
+    project = models.ForeignKey(Project, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     timestamp = models.DateTimeField()
-    level = models.CharField(max_length=16)
-    body = models.TextField()
-    template = models.TextField(blank=True, default="")
-    trace_id = models.CharField(max_length=64, blank=True, default="")
+    level = models.CharField(max_length=8)  # trace, debug, info, warn, error, fatal
+    message = models.TextField()
+    template = models.TextField(blank=True, default="")  # `sentry.message.template`: the line without its values
+    logger = models.CharField(max_length=200, blank=True, default="")
+    trace_id = models.CharField(max_length=32, blank=True, default="")
+    span_id = models.CharField(max_length=16, blank=True, default="")
     release = models.CharField(max_length=200, blank=True, default="")
     environment = models.CharField(max_length=64, blank=True, default="")
-    attributes = models.JSONField(default=dict)
+    service = models.CharField(max_length=200, blank=True, default="")  # `service.name`, else `server.address`
+    attributes = models.JSONField(default=dict)  # name → value, as sent
+    # The stream entry and the line's place in it: a redelivered batch inserts nothing twice.
+    stream_id = models.CharField(max_length=40)
+    position = models.PositiveIntegerField()
+
+    def __str__(self):
+        return self.message[:80]
+
+
+class LogVolume(models.Model):
+    """Lines and bytes a project stored per day: what size retention reads (triage.logs.retention).
+    Counted in the transaction that inserts the lines, from the lines actually inserted, so a
+    redelivered batch counts nothing twice."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    lines = models.PositiveBigIntegerField(default=0)
+    bytes = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            # A redelivered batch of logs inserts nothing twice.
-            models.UniqueConstraint(fields=["stream_id", "position"], name="log_unique_stream_position"),
-        ]
-        indexes = [models.Index(fields=["project", "-timestamp"], name="log_project_time")]
+        constraints = [models.UniqueConstraint(fields=["project", "day"], name="logvolume_unique_day")]
 
 
 class GroupActivityKind(models.TextChoices):

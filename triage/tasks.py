@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers around triage.grouping.counters, triage.retention and triage.alerts."""
+"""Celery tasks: thin wrappers around triage.grouping.counters, triage.retention, triage.logs.retention and triage.alerts."""
 
 from celery import shared_task
 from django.conf import settings
@@ -24,6 +24,16 @@ def prune_events():
     """Events past each project's budget, and release health's bookkeeping past its windows."""
     deleted = retention.prune_events(settings.SWITCHYARD["RETENTION_EVENTS_PER_PROJECT"])
     return deleted + retention.prune_release_health(timezone.now())
+
+
+@shared_task(ignore_result=True)
+def prune_logs():
+    """Log partitions made ahead; days past each project's age and size budget dropped (triage.logs.retention)."""
+    from triage.logs import retention
+
+    options = settings.SWITCHYARD
+    pruned = retention.prune_logs(timezone.now(), options["LOG_RETENTION_DAYS"], options["LOG_RETENTION_MB"])
+    return {"dropped_days": [d.isoformat() for d in pruned.dropped_days], "deleted_lines": pruned.deleted_lines}
 
 
 @shared_task(ignore_result=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from triage import api, api_alerts, api_ownership, api_releases, api_suspects
+from triage import api, api_alerts, api_logs, api_ownership, api_releases, api_suspects
 from triage.views import (
     alerts,
     dead_letters,
@@ -13,6 +13,7 @@ from triage.views import (
     group_events,
     group_list,
     health,
+    logs,
     ownership,
     projects,
     release_detail,
@@ -66,12 +67,16 @@ urlpatterns = [
     path("flag-errors/", flag_errors.flag_errors, name="flag_errors"),
     path("flag-errors/<int:project_id>/disable/", flag_errors.flag_disable, name="flag_disable"),
     path("developers/", developers.developer_list, name="developer_list"),
+    path("logs/", logs.log_list, name="log_list"),
+    path("logs/lines/", logs.log_lines, name="log_lines"),
+    path("logs/tail/", logs.log_tail, name="log_tail"),
 ]
 
 api_urlpatterns = [
     path("projects/<int:project_id>/groups/", api.group_list, name="api_group_list"),
     path("groups/<int:group_id>/", api.group_update, name="api_group_update"),
     path("groups/<int:group_id>/events/", api.group_events, name="api_group_events"),
+    path("projects/<int:project_id>/logs/", api_logs.log_list, name="api_log_list"),
     path("projects/<int:project_id>/alert-rules/", api_alerts.alert_rule_collection, name="api_alert_rules"),
     path("projects/<int:project_id>/alert-rules/<int:rule_id>/history/", api_alerts.alert_rule_history,
          name="api_alert_rule_history"),

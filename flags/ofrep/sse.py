@@ -9,8 +9,8 @@ key must not list the server-only flags. The bulk endpoint hands out the stream 
 `eventStreams` with a signed, expiring token naming the SDK key, because a browser's EventSource
 cannot send an Authorization header; server apps may instead connect with their key in the header.
 
-One Redis subscription per process serves every open stream (ChangeHub): a stream is a bounded
-queue, not a Redis connection. Streams are capped per key and per process, and a revoked key's
+One Redis subscription per process serves every open stream (ChangeHub, on config.pubsub): a
+stream is a bounded queue, not a Redis connection. Streams are capped per key and per process, and a revoked key's
 streams close at once, and its signed URLs stop working.
 """
 
@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from config.redis_clients import async_redis_client
+from config import pubsub
 from flags import conf
 from flags.cache import RAW_PREFIX, channel
 from flags.models import SdkKeyKind
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 SALT = "flags.events.stream"  # unchanged when the module was renamed, so the salt stays one
 REVOKED_CHANNEL = f"{RAW_PREFIX}:sdk-key-revoked"  # flags.sdk_keys publishes revoked key ids here
-CLOSE = object()  # put on a stream's queue when its key is revoked
+CLOSE = pubsub.CLOSE  # put on a stream's queue when its key is revoked
 
 
 def stream_token(project_id: int, environment: str, kind: str, key_id: int) -> str:
@@ -109,8 +109,8 @@ class ChangeHub:
         self.by_project: dict[int, set[Stream]] = defaultdict(set)
         self.per_key: dict[int, int] = defaultdict(int)
         self.count = 0
-        self._task: asyncio.Task | None = None
-        self._subscribed: asyncio.Event | None = None
+        self.subscription = pubsub.Subscription(self.dispatch, lambda: self.count > 0,
+                                                channels=(REVOKED_CHANNEL,), patterns=(channel("*"),))
 
     def open(self, project_id: int, environment: str, kind: str, key_id: int) -> Stream:
         """A new stream, or TooManyStreams past the caps (per key, per process)."""
@@ -130,16 +130,7 @@ class ChangeHub:
             self.count -= 1
 
     async def listening(self, timeout: float = 5.0) -> None:
-        """Starts the subscription if it is not running, and waits until Redis confirmed it, so a
-        change made right after a stream says "connected" reaches the stream."""
-        loop = asyncio.get_running_loop()
-        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
-            self._subscribed = asyncio.Event()
-            self._task = loop.create_task(self._listen(self._subscribed))
-        try:
-            await asyncio.wait_for(self._subscribed.wait(), timeout)
-        except TimeoutError:
-            log.warning("change stream subscription not confirmed within %s s", timeout)
+        await self.subscription.listening(timeout)
 
     def dispatch(self, channel_name: str, data: bytes) -> None:
         if channel_name == REVOKED_CHANNEL:
@@ -147,62 +138,19 @@ class ChangeHub:
             for streams in self.by_project.values():
                 for stream in streams:
                     if stream.key_id == key_id:
-                        _offer(stream, CLOSE)
+                        pubsub.offer(stream.queue, CLOSE)
             return
         message = json.loads(data)
         project_id = int(channel_name.rsplit(":", 1)[1])
         for stream in self.by_project.get(project_id, ()):
             if message.get("environment") == stream.environment:
-                _offer(stream, for_key_kind(message, stream.kind))
-
-    async def _listen(self, subscribed: asyncio.Event) -> None:
-        """Runs while streams are open; reconnects after a Redis failure."""
-        while self.count:
-            client = async_redis_client()
-            try:
-                pubsub = client.pubsub()
-                await pubsub.psubscribe(channel("*"))
-                await pubsub.subscribe(REVOKED_CHANNEL)
-                subscribed.set()
-                while self.count:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is not None:
-                        name = message["channel"].decode()
-                        self.dispatch(name, message["data"])
-                await pubsub.aclose()
-            except Exception:
-                log.warning("change stream subscription failed; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
-            finally:
-                await client.aclose()
-
-
-def _offer(stream: Stream, item) -> None:
-    """A slow client's queue that is full drops the change: the next one tells it to refetch too."""
-    try:
-        stream.queue.put_nowait(item)
-    except asyncio.QueueFull:
-        pass
+                pubsub.offer(stream.queue, for_key_kind(message, stream.kind))
 
 
 hub = ChangeHub()
 
 
-async def change_events(stream: Stream, keepalive: float | None = None) -> AsyncIterator[bytes]:
-    """Yields SSE frames for the stream's environment until the client goes away or its key is
-    revoked. Django cancels the response when the client disconnects; `finally` closes it."""
-    keepalive = keepalive or conf.get("SSE_KEEPALIVE_SECONDS")
-    try:
-        await hub.listening()
-        yield b"retry: 1000\n: connected\n\n"
-        while True:
-            try:
-                item = await asyncio.wait_for(stream.queue.get(), keepalive)
-            except TimeoutError:
-                yield b": keepalive\n\n"
-                continue
-            if item is CLOSE:
-                return
-            yield format_event(item)
-    finally:
-        hub.close(stream)
+def change_events(stream: Stream, keepalive: float | None = None) -> AsyncIterator[bytes]:
+    """SSE frames for the stream's environment until the client goes away or its key is revoked."""
+    return pubsub.frames(stream.queue, hub.subscription, keepalive or conf.get("SSE_KEEPALIVE_SECONDS"),
+                         format_event, lambda: hub.close(stream))

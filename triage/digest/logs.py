@@ -1,4 +1,4 @@
-"""Digest for the logs stream: `log` envelope items → LogEntry rows.
+"""Digest for the logs stream: `log` envelope items (and the logs endpoint's lines) → LogLine rows.
 
 One bad line never takes its neighbours with it: text is cleaned first (normalize.clean, as for
 events: PostgreSQL refuses NUL), and when a batch still fails to write, its lines are written one
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from triage import jsonutil, stream
-from triage.digest.normalize import clean, clean_json, parse_timestamp
-from triage.models import LogEntry
-from triage.stream import IngestMessage, UndeliverableMessage
+from triage.logs import store, tail
+from triage.logs.lines import line_fields
+from triage.models import LogLine
+from triage.stream import IngestMessage, UndeliverableMessage, faults
 from triage.stream.outage import is_infrastructure_error
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 class PreparedLogs:
     message_id: bytes
     project_id: int
-    entries: list[LogEntry]
+    entries: list[LogLine]
     message: IngestMessage
     items: tuple  # the items as sent, by position: what a failed line's dead letter carries
 
@@ -53,26 +54,8 @@ def prepare_logs(message_id: bytes, message: IngestMessage) -> PreparedLogs:
     return PreparedLogs(message_id, message.project_id, entries, message, tuple(items))
 
 
-def _entry(project_id, stream_id, position, item, received) -> LogEntry:
-    attributes = item.get("attributes") if isinstance(item.get("attributes"), dict) else {}
-
-    def attribute(name):
-        value = attributes.get(name)
-        return str(value.get("value", "")) if isinstance(value, dict) else ""
-
-    return LogEntry(
-        project_id=project_id,
-        stream_id=stream_id,
-        position=position,
-        timestamp=parse_timestamp(item.get("timestamp"), received),
-        level=clean(str(item.get("level") or "info")[:16]),
-        body=clean(str(item.get("body") or "")[:10_000]),
-        template=clean(attribute("sentry.message.template")[:10_000]),
-        trace_id=clean(str(item.get("trace_id") or "")[:64]),
-        release=clean(attribute("sentry.release")[:200]),
-        environment=clean(attribute("sentry.environment")[:64]),
-        attributes=clean_json(attributes),
-    )
+def _entry(project_id, stream_id, position, item, received) -> LogLine:
+    return LogLine(project_id=project_id, stream_id=stream_id, position=position, **line_fields(item, received))
 
 
 def write_logs(redis, stream_name: str, batch: list[PreparedLogs]) -> None:
@@ -81,8 +64,9 @@ def write_logs(redis, stream_name: str, batch: list[PreparedLogs]) -> None:
     redelivers the batch, which inserts nothing twice (unique per stream id and position)."""
     rows = [e for p in batch for e in p.entries]
     try:
+        store.ensure_partitions(rows)
         with transaction.atomic():
-            LogEntry.objects.bulk_create(rows, ignore_conflicts=True)
+            store.insert_lines(rows)
         failed = []
     except Exception as exc:
         if is_infrastructure_error(exc):
@@ -91,16 +75,19 @@ def write_logs(redis, stream_name: str, batch: list[PreparedLogs]) -> None:
         failed = write_line_by_line(rows)
     by_id = {p.message_id.decode(): p for p in batch}
     dead = [_dead_line(by_id[entry.stream_id], entry.position, reason) for entry, reason in failed]
-    stream.acknowledge(redis, stream_name, [p.message_id for p in batch], time.time(), dead_letters=dead)
+    faults.point("after-commit")
+    stream.acknowledge(redis, stream_name, [p.message_id for p in batch], time.time(), dead_letters=dead,
+                       payload_bytes=sum(len(p.message.payload) for p in batch))
+    tail.announce(redis, {p.project_id for p in batch if p.entries})
 
 
-def write_line_by_line(rows: list[LogEntry]) -> list[tuple[LogEntry, str]]:
+def write_line_by_line(rows: list[LogLine]) -> list[tuple[LogLine, str]]:
     """Inserts each line in its own transaction; returns the lines that failed, with why."""
     failed = []
     for row in rows:
         try:
             with transaction.atomic():
-                LogEntry.objects.bulk_create([row], ignore_conflicts=True)
+                store.insert_lines([row])
         except Exception as exc:
             if is_infrastructure_error(exc):
                 raise

@@ -80,6 +80,7 @@ class PreparedSessions:
     received_at: dt.datetime
     updates: tuple[SessionUpdate, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
+    payload_bytes: int = 0  # taken off the stream's byte count when acknowledged
 
 
 def prepare_sessions(message_id: bytes, message: IngestMessage) -> PreparedSessions:
@@ -96,7 +97,8 @@ def prepare_sessions(message_id: bytes, message: IngestMessage) -> PreparedSessi
         raise UndeliverableMessage("session without attrs.release (the protocol requires one)")
     environment = clean(str(attrs.get("environment") or "")[:64]) or "production"  # as for events
     received = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
-    prepared = PreparedSessions(message_id, message.event_id, message.project_id, received)
+    prepared = PreparedSessions(message_id, message.event_id, message.project_id, received,
+                                payload_bytes=len(message.payload))
     if isinstance(payload.get("aggregates"), list):  # a `sessions` item
         aggregates = (_aggregate(entry, release, environment, received) for entry in payload["aggregates"])
         return replace(prepared, aggregates=tuple(a for a in aggregates if a))
@@ -163,7 +165,8 @@ def write_sessions(redis, stream_name: str, batch: list[PreparedSessions]) -> No
     the batch, and the messages' SessionMessage rows keep it from counting twice."""
     digest_sessions(batch, dt.datetime.now(tz=dt.UTC))
     faults.point("after-commit")  # where the crash tests kill a worker, as for events
-    stream.acknowledge(redis, stream_name, [p.message_id for p in batch], time.time())
+    stream.acknowledge(redis, stream_name, [p.message_id for p in batch], time.time(),
+                       payload_bytes=sum(p.payload_bytes for p in batch))
 
 
 def digest_sessions(batch: list[PreparedSessions], now: dt.datetime) -> int:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 INLINE_DECODE_BYTES = 1 << 20  # decoded on the event loop before a request moves to a thread
 
 # A DSN may carry a path prefix (`http://k@host/prefix/42` posts to `/prefix/api/42/envelope/`).
-INGEST_PATH = re.compile(r"^(?:/[^/]+)*?/api/(?P<project>\d+)/(?P<kind>envelope|store)/?$")
+INGEST_PATH = re.compile(r"^(?:/[^/]+)*?/api/(?P<project>\d+)/(?P<kind>envelope|store|logs)/?$")
 CORS_HEADERS = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", b"POST, OPTIONS"),
@@ -131,7 +131,8 @@ class IngestApp:
                 keys, args = quotas.append_event(name, message, cap, limits, quotas.installation_limits(), now)
                 calls.append((self.scripts["event"], keys, args))
             else:
-                calls.append((self.scripts["log"], [name], stream.append_args(message, cap)))
+                args = stream.append_args(message, cap, self.options["LOG_STREAM_MAX_BYTES"])
+                calls.append((self.scripts["log"], [name, stream.bytes_key(name)], args))
         results = await run_scripts(self.redis, calls)
         return [self._refusal(name, result, now) for (name, _), result in zip(messages, results, strict=True)
                 if not _appended(result)]

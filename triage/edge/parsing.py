@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from config.edge import nested_deeper_than
 from triage import jsonutil
+from triage.edge import log_lines
 from triage.edge.body import Plain, Reader, decoded
 from triage.edge.errors import IngestError
 from triage.stream import EVENTS, LOGS, SESSIONS, IngestMessage
@@ -216,10 +217,13 @@ def header_public_key(body: bytes, content_encoding: str, limit: int) -> str | N
 
 def request_messages(kind: str, project_id: int, body: bytes, content_encoding: str, received_at: float,
                      options: dict, budget: int | None = None):
-    """(stream, message) pairs and the event id of a store or envelope request's body.
+    """(stream, message) pairs and the event id of a store, envelope or logs request's body.
 
     `budget` caps the decoded bytes this call may produce before it raises OverBudget, so the
     event loop does small requests inline and hands big ones to a thread (triage.edge.asgi)."""
+    if kind == "logs":  # the logs endpoint: plain lines (triage.edge.log_lines)
+        payload = _read_all(decoded(body, content_encoding, options["MAX_EVENT_BYTES"], budget))
+        return [(LOGS, log_lines.logs_message(project_id, payload, received_at))], None
     if kind == "store":  # the whole body is one event
         payload = _read_all(decoded(body, content_encoding, options["MAX_EVENT_BYTES"], budget))
         message = event_message(project_id, payload, None, received_at, options["MAX_EVENT_BYTES"])

@@ -2,9 +2,10 @@
 context object (a dataclass) from plain data and `now`, so it tests without a request.
 
 /groups/ → group_list · /groups/<id>/ → group_detail · /releases/ → releases ·
-/developers/ → developers · /flag-errors/ → flag_errors · /projects/<id>/start/ → first_run ·
+/developers/ → developers · /flag-errors/ → flag_errors · /logs/ → logs · /projects/<id>/start/ → first_run ·
 /projects/<id>/alerts/<rule>/ (and the settings' Alerts section) → alert_rules.
-charts (Plotly figures, sparklines) and event_view (a stored event as shown) serve several pages.
+charts (Plotly figures, sparklines) and event_view (a stored event as shown) serve several pages;
+event_logs is the group page's logs card.
 """
 
 from dataclasses import fields

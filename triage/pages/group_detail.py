@@ -26,6 +26,7 @@ from triage.models import (
     Release,
 )
 from triage.pages import charts
+from triage.pages.event_logs import EventLogs, event_logs, events_log_counts
 from triage.pages.event_view import EventView, event_view
 from triage.pages.flag_panel import flag_panel
 from triage.pages.group_discussion import Discussion, discussion
@@ -59,6 +60,8 @@ class GroupDetailPage:
     why: WhyGrouped
     suggestion: Suggestion | None = None  # the responsible developer (triage.attribution.owners)
     discussion: Discussion | None = None  # comments, linked tickets, the tracker's new-issue link
+    logs: EventLogs | None = None  # the logs tab: the event's trace and its service around it
+    log_counts: dict | None = None  # event id → log lines in its trace, for the shown and recent events
 
 
 def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
@@ -83,7 +86,17 @@ def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime,
         why=why_grouped(group, event),
         suggestion=owners.suggest(group, attribution.suspicions),
         discussion=discussion(group),
+        logs=event_logs(event, read_payload(event.payload)) if event else None,
+        log_counts=_count_logs(group.project_id, recent + ([event] if event else [])),
     )
+
+
+def _count_logs(project_id: int, events: list[ErrorEvent]) -> dict[int, int]:
+    """Event id → log lines in its trace; each event also gets it as `log_count` for the template."""
+    counts = events_log_counts(project_id, events)
+    for e in events:
+        e.log_count = counts.get(e.id, 0)
+    return counts
 
 
 @dataclass

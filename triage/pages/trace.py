@@ -14,17 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from triage.logs.query import logs_for_trace
 from triage.models import ErrorEvent
 
 MAX_EVENTS = 500
 
 
 class LogLine(Protocol):
-    """What the page shows of a log line: the logs' own model or a plain record of it."""
+    """What the page shows of a log line: triage.models.LogLine, or a plain record like it."""
 
     timestamp: dt.datetime
     level: str
-    body: str
+    message: str
+    logger: str
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,8 @@ def trace_page(project, trace_id: str) -> TracePage:
 
 
 def trace_logs(project_id: int, trace_id: str) -> list[LogLine]:
-    """The trace's log lines, oldest first.
-
-    LOGS MERGE POINT (issue 11): the logs helper provides a plain function returning a trace's log
-    lines; it is called here at merge and its lines flow into the timeline with the events. Until
-    then a trace shows its events only.
-    """
-    return []
+    """The trace's log lines, oldest first (triage.logs.query, capped as the events are)."""
+    return logs_for_trace(project_id, trace_id)
 
 
 def merge_timeline(events: Iterable[ErrorEvent], logs: Iterable[LogLine]) -> list[TraceItem]:

@@ -22,6 +22,8 @@ EVENTS = f"{PREFIX}:stream:events"
 LOGS = f"{PREFIX}:stream:logs"
 SESSIONS = f"{PREFIX}:stream:sessions"  # release health: `session` and `sessions` envelope items
 STREAMS = (EVENTS, LOGS, SESSIONS)
+# Streams bounded in bytes as well as in length: their messages vary a hundredfold in size.
+BYTE_BOUNDED = (LOGS, SESSIONS)
 GROUP = "digest"
 ERRORS = f"{PREFIX}:delivery-errors"  # message id → last failure reason, for the dead letter
 HEALTH = f"{PREFIX}:health"  # "digest:<stream>" and "roll_up" → epoch seconds of the last one (triage.health)
@@ -73,17 +75,29 @@ class IngestMessage:
 # silently evicted. Consumers delete what they acknowledge, so the length is the backlog: a
 # caught-up worker with a small cap never causes a 429 (it did while processed entries waited
 # for the periodic trim, every 10 s).
+# The logs and sessions streams are bounded in bytes too (KEYS[2] counts the payload bytes waiting; ARGV[2] is
+# the cap, ARGV[3] this payload's size): a log message may be a hundred times an event's size,
+# so a count alone would not bound Redis's memory. Acknowledging and dead-lettering subtract.
 APPEND_SCRIPT = """
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
   return false
 end
-return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+if tonumber(redis.call('GET', KEYS[2]) or '0') + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
+  return false
+end
+redis.call('INCRBY', KEYS[2], ARGV[3])
+return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
 """
 
 
-def append_args(message: IngestMessage, cap: int) -> list:
-    """The ARGV of APPEND_SCRIPT for one message: the cap, then field/value pairs."""
-    args: list = [cap]
+def bytes_key(stream: str) -> str:
+    """The count of payload bytes waiting in a stream (kept for the BYTE_BOUNDED ones)."""
+    return f"{stream}:bytes"
+
+
+def append_args(message: IngestMessage, cap: int, byte_cap: int) -> list:
+    """The ARGV of APPEND_SCRIPT for one message: the caps and its size, then field/value pairs."""
+    args: list = [cap, byte_cap, len(message.payload)]
     for field, value in message.to_fields().items():
         args += [field, value]
     return args
@@ -131,13 +145,16 @@ def hold(client, stream: str, consumer: str, ids: list[bytes]) -> None:
         client.xclaim(stream, GROUP, consumer, min_idle_time=0, message_ids=ids, justid=True)
 
 
-def acknowledge(client, stream: str, ids: list[bytes], now: float, dead_letters: list[dict] = ()) -> None:
+def acknowledge(client, stream: str, ids: list[bytes], now: float, dead_letters: list[dict] = (),
+                payload_bytes: int = 0) -> None:
     """Acknowledges and deletes processed messages (the stream's length stays its backlog),
-    adds `dead_letters` (entries made by dead_letter_entry) and stamps the stream's last digest
-    for the health endpoint, all in one MULTI."""
+    adds `dead_letters` (entries made by dead_letter_entry), takes their `payload_bytes` off the
+    stream's byte count and stamps the stream's last digest for the health endpoint, all in one MULTI."""
     if not ids:
         return
     pipe = client.pipeline(transaction=True)
+    if payload_bytes:
+        pipe.decrby(bytes_key(stream), payload_bytes)
     for entry in dead_letters:
         pipe.xadd(dead_letter_stream(stream), entry)
     pipe.xack(stream, GROUP, *ids)
@@ -159,6 +176,8 @@ def dead_letter(client, stream: str, message_id: bytes, fields: dict, reason: st
     """Moves one message to the dead-letter stream with its reason, then acknowledges it. The
     dead-letter stream has no MAXLEN: a dead letter leaves it only by a replay or a purge."""
     pipe = client.pipeline(transaction=True)
+    if stream in BYTE_BOUNDED:
+        pipe.decrby(bytes_key(stream), len(fields.get(b"payload", b"")))
     pipe.xadd(dead_letter_stream(stream), dead_letter_entry(fields, message_id, reason, time.time()))
     pipe.xack(stream, GROUP, message_id)
     pipe.xdel(stream, message_id)
@@ -170,7 +189,10 @@ def trim_processed(client, stream: str) -> None:
     """Drops entries every consumer is done with, so XLEN is the backlog that ingest checks.
 
     The safety net: acknowledging deletes the entry already (acknowledge, COUNT_AND_ACK_SCRIPT);
-    this catches what was acknowledged otherwise (an older version, a hand-run XACK)."""
+    this catches what was acknowledged otherwise (an older version, a hand-run XACK). An empty
+    stream has no bytes waiting: the byte count is reset, so no drift outlives a drained backlog."""
+    if stream in BYTE_BOUNDED and client.xlen(stream) == 0:
+        client.set(bytes_key(stream), 0)
     pending = client.xpending(stream, GROUP)
     groups = {g["name"]: g for g in client.xinfo_groups(stream)}
     info = groups.get(GROUP.encode()) or groups.get(GROUP)

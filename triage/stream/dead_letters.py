@@ -23,8 +23,13 @@ ID = re.compile(r"\d+-\d+")
 
 # KEYS[1] the dead-letter stream, KEYS[2] the message's stream; ARGV[1] the dead letter's id,
 # then the message's field/value pairs. A failed XADD aborts the script before the XDEL.
+# KEYS: the dead-letter stream, the stream, its byte count; ARGV: the dead letter's id, the bytes
+# its payload adds to the count (the byte-bounded streams' cap, triage.stream.APPEND_SCRIPT), its fields.
 REPLAY_SCRIPT = """
-local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+if tonumber(ARGV[2]) > 0 then
+  redis.call('INCRBY', KEYS[3], ARGV[2])
+end
 redis.call('XDEL', KEYS[1], ARGV[1])
 return id
 """
@@ -105,11 +110,11 @@ def replay_dead_letters(client, selection: Selection) -> int:
     replayed = 0
     for name in selection.streams:
         for dead_id, fields in _scan(client, name, selection):
-            args = [dead_id]
+            args = [dead_id, len(fields.get(b"payload", b"")) if name in stream.BYTE_BOUNDED else 0]
             for key, value in fields.items():
                 if key not in stream.DEAD_LETTER_FIELDS:
                     args += [key, value]
-            script(keys=[stream.dead_letter_stream(name), name], args=args)
+            script(keys=[stream.dead_letter_stream(name), name, stream.bytes_key(name)], args=args)
             replayed += 1
     return replayed
 

@@ -59,3 +59,13 @@ def session_handler() -> Handler:
 
 
 HANDLERS = {stream.EVENTS: event_handler, stream.LOGS: log_handler, stream.SESSIONS: session_handler}
+
+
+def consumer_options(stream_name: str, options: dict) -> dict:
+    """The tunables of one stream's consumer: a log message carries up to 100 lines (1,000 from
+    the logs endpoint), so its batches count fewer messages than an event's; and log batches
+    share no rows but their day's volume, so two consumers overlap their database work (most of
+    a log batch's time is PostgreSQL maintaining the indexes, bench/logs_bench.py)."""
+    if stream_name == stream.LOGS:
+        return {**options, "BATCH_SIZE": options["LOG_BATCH_SIZE"], "CONSUMER_THREADS": options["LOG_CONSUMER_THREADS"]}
+    return options

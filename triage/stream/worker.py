@@ -34,15 +34,17 @@ class StreamConsumersStep(bootsteps.StartStopStep):
             return
         from config.redis_clients import redis_client
         from triage.stream.consumer import StreamConsumer
-        from triage.stream.wiring import HANDLERS
+        from triage.stream.wiring import HANDLERS, consumer_options
 
         client = redis_client()
         name = f"{socket.gethostname()}:{os.getpid()}"
         # CONSUMER_THREADS consumers per stream. Default 1: with 2, both threads wait on the same
         # hot group's row lock during a spike and digest was slower (bench/pipeline_bench.py).
+        # Logs have LOG_CONSUMER_THREADS (2): their batches share no hot row (wiring.consumer_options).
         for stream_name, make_handler in HANDLERS.items():
-            for n in range(settings.SWITCHYARD["CONSUMER_THREADS"]):
-                consumer = StreamConsumer(client, stream_name, f"{name}:{n}", make_handler(), settings.SWITCHYARD)
+            options = consumer_options(stream_name, settings.SWITCHYARD)
+            for n in range(options["CONSUMER_THREADS"]):
+                consumer = StreamConsumer(client, stream_name, f"{name}:{n}", make_handler(), options)
                 thread = threading.Thread(target=consumer.run, name=f"consume {stream_name} {n}", daemon=True)
                 self.consumers.append(consumer)
                 self.threads.append(thread)

@@ -132,6 +132,19 @@ def test_a_session_without_a_release_is_dead_lettered_with_the_reason(project, r
     [(_, dead)] = redis_client.xrange(stream.dead_letter_stream(stream.SESSIONS))
     assert b"attrs.release" in dead[b"reason"]
     assert ReleaseHealthMinute.objects.get().sessions == 1  # the message beside it is counted
+    # The stream is bounded in bytes too: what was digested and what was dead-lettered both gave theirs back.
+    assert int(redis_client.get(stream.bytes_key(stream.SESSIONS))) == 0
+
+
+def test_the_sessions_stream_refuses_past_its_byte_cap_with_a_rate_limit(project, redis_client, settings):
+    settings.SWITCHYARD = {**settings.SWITCHYARD, "LOG_STREAM_MAX_BYTES": 1024 * 1024}
+    redis_client.set(stream.bytes_key(stream.SESSIONS), 1024 * 1024)  # a backlog of sessions waiting
+    lines = [b"{}", json.dumps({"type": "sessions"}).encode(), json.dumps(aggregate({"started": minute_ago(), "exited": 1})).encode()]
+    key = project.keys.first()
+    response = asgi.post(IngestApp(fallback=None), f"/api/{project.id}/envelope/", b"\n".join(lines) + b"\n",
+                         {"X-Sentry-Auth": f"Sentry sentry_key={key.public_key}, sentry_version=7"})
+    assert response.status == 429
+    assert redis_client.xlen(stream.SESSIONS) == 0
 
 
 def test_sessions_make_their_release_known(project, redis_client):

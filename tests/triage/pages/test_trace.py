@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.triage.helpers import crash, push
+from tests.triage.logs.helpers import make_line, store_lines
 from triage.models import ErrorEvent
 from triage.pages.trace import merge_timeline, trace_page
 
@@ -42,19 +43,44 @@ def test_a_trace_lists_its_events_across_groups_in_the_order_they_happened(clien
     assert "3 events in 2 groups" in body
 
 
+def test_the_traces_log_lines_are_shown_between_its_events(client, alice, traced):
+    """Lines stored by the logs digest (triage.logs) join the events by the SDK's time; a line of
+    another trace and another project's line of the same trace stay out."""
+    from tests.factories import make_project
+
+    first = ErrorEvent.objects.filter(trace_id=TRACE).earliest("timestamp").timestamp
+    store_lines([
+        make_line(traced, message="checkout <started>", level="info", logger="shop.cart", trace_id=TRACE,
+                  timestamp=first - dt.timedelta(seconds=1)),
+        make_line(traced, message="price service slow", level="warn", trace_id=TRACE, timestamp=first + dt.timedelta(milliseconds=500)),
+        make_line(traced, message="another request", level="info", trace_id="e" * 32, timestamp=first),
+        make_line(make_project("elsewhere"), message="not ours", level="info", trace_id=TRACE, timestamp=first),
+    ])
+    client.force_login(alice)
+    response = client.get(f"/projects/{traced.id}/traces/{TRACE}/")
+    kinds = [(item.kind, item.log.message if item.log else item.event.group.culprit.split(" in ")[1])
+             for item in response.context["items"]]
+    assert kinds == [("log", "checkout <started>"), ("event", "price"), ("log", "price service slow"),
+                     ("event", "price"), ("event", "total")]
+    body = response.content.decode()
+    assert "3 events in 2 groups and 2 log lines" in body
+    assert "checkout &lt;started&gt;" in body and "another request" not in body and "not ours" not in body
+
+
 def test_log_lines_merge_into_the_timeline_by_time():
     @dataclass
     class Line:
         timestamp: dt.datetime
         level: str
-        body: str
+        message: str
+        logger: str = ""
 
     t0 = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
     events = [ErrorEvent(event_id="a", timestamp=t0 + dt.timedelta(seconds=2)), ErrorEvent(event_id="b", timestamp=t0 + dt.timedelta(seconds=5))]
     lines = [Line(t0, "info", "request started"), Line(t0 + dt.timedelta(seconds=2), "error", "gateway timeout"),
              Line(t0 + dt.timedelta(seconds=9), "info", "request ended")]
     timeline = merge_timeline(events, lines)
-    assert [(i.kind, i.event.event_id if i.event else i.log.body) for i in timeline] == [
+    assert [(i.kind, i.event.event_id if i.event else i.log.message) for i in timeline] == [
         ("log", "request started"), ("event", "a"), ("log", "gateway timeout"), ("event", "b"), ("log", "request ended")]
 
 
