@@ -141,7 +141,7 @@ def hold_schedule(schedule, widening: list[str], *, actor, source: str) -> Appro
 
 
 def _locked(request: ApprovalRequest) -> ApprovalRequest:
-    request = ApprovalRequest.objects.select_for_update().select_related("flag__project", "requested_by", "schedule").get(
+    request = ApprovalRequest.objects.select_for_update(of=("self",)).select_related("flag__project", "requested_by", "schedule").get(
         pk=request.pk)
     if request.status != ApprovalStatus.PENDING:
         raise InvalidChange(f"request #{request.id} is {request.get_status_display().lower()}, not pending")

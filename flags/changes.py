@@ -153,8 +153,8 @@ def update_flag(flag: Flag, changes: dict, *, actor, source: str, reason: str = 
         if not (flag.name or "").strip():
             raise InvalidChange("a flag needs a name")
         validate_variants(flag.value_type, flag.variants, flag.off_variant)
-        _check_states_use_variants(flag)
         _check_dependants_use_variants(flag)
+        _check_states_use_variants(flag)
         after = audit.flag_snapshot(flag)
         if after == before:
             return None

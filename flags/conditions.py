@@ -296,7 +296,8 @@ def prepare_condition(condition: dict, segments: dict | None = None) -> tuple[st
     Segment conditions take their segments from `segments` (the environment's, compiled)."""
     op = get(condition["op"])
     if op.name in SEGMENT_OPS:
-        return "", op.name, tuple(prepare_segment((segments or {}).get(key)) for key in condition["value"])
+        keys = condition["value"] if isinstance(condition["value"], list) else [condition["value"]]
+        return "", op.name, tuple(prepare_segment((segments or {}).get(key)) for key in keys)
     return condition["attribute"], op.name, op.prepare(condition["value"])
 
 

@@ -10,8 +10,12 @@ un-allowing keys) and the guard setting are never held: breaking glass is always
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.utils import timezone
+
+from flags import audit
 from flags.models import ApprovalPolicy
-from flags.validation import InvalidChange
+from flags.validation import InvalidChange, validate_environment
 
 
 class ApprovalRequired(InvalidChange):
@@ -29,6 +33,24 @@ class ApprovalRequired(InvalidChange):
 def approval_environments(project_id: int) -> list[str]:
     policy = ApprovalPolicy.objects.filter(project_id=project_id).first()
     return list(policy.environments) if policy else []
+
+
+def set_approval_environments(project, environments, *, actor, source: str, reason: str = "") -> bool:
+    """Sets which environments need approval (audited, action `approval_policy_changed`);
+    False when nothing changed."""
+    if not isinstance(environments, list):
+        raise InvalidChange('environments must be a list, e.g. ["production"]')
+    cleaned = sorted({validate_environment(e) for e in environments})
+    with transaction.atomic():
+        policy, _ = ApprovalPolicy.objects.select_for_update().get_or_create(project=project)
+        if policy.environments == cleaned:
+            return False
+        before = {"environments": policy.environments}
+        policy.environments, policy.updated_at = cleaned, timezone.now()
+        policy.save()
+        audit.record(project=project, flag=None, action="approval_policy_changed", source=source, actor=actor,
+                     before=before, after={"environments": cleaned}, reason=(reason or "").strip())
+    return True
 
 
 def requires_approval(project_id: int, environment: str) -> bool:

@@ -164,7 +164,7 @@ def run_due(now: dt.datetime) -> list[tuple[int, int, str]]:
 
 def _run_one(schedule_id: int, now: dt.datetime) -> tuple[int, int, str] | None:
     with transaction.atomic():
-        schedule = (Schedule.objects.select_for_update(skip_locked=True).select_related("flag__project", "created_by")
+        schedule = (Schedule.objects.select_for_update(skip_locked=True, of=("self",)).select_related("flag__project", "created_by")
                     .filter(pk=schedule_id, status=ScheduleStatus.SCHEDULED, next_at__lte=now).first())
         if schedule is None:
             return None
@@ -217,7 +217,7 @@ def pause_schedules(flag, environment: str | None, *, reason: str, source: str, 
     """Pauses the flag's running schedules (in one environment, or all); returns how many."""
     paused = 0
     with transaction.atomic():
-        running = Schedule.objects.select_for_update().select_related("flag__project").filter(
+        running = Schedule.objects.select_for_update(of=("self",)).select_related("flag__project").filter(
             flag=flag, status=ScheduleStatus.SCHEDULED)
         if environment:
             running = running.filter(environment=environment)
@@ -241,7 +241,7 @@ def resume_schedule(schedule: Schedule, *, actor, source: str, now: dt.datetime 
     """A paused schedule carries on: the next step after its wait, counted from now."""
     now = now or timezone.now()
     with transaction.atomic():
-        schedule = Schedule.objects.select_for_update().select_related("flag__project").get(pk=schedule.pk)
+        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("flag__project").get(pk=schedule.pk)
         if schedule.status != ScheduleStatus.PAUSED:
             raise InvalidChange(f"schedule #{schedule.id} is {schedule.get_status_display().lower()}, not paused")
         before = snapshot(schedule)
@@ -258,7 +258,7 @@ def cancel_schedule(schedule: Schedule, *, actor, source: str, reason: str = "")
     from flags.models import ApprovalStatus
 
     with transaction.atomic():
-        schedule = Schedule.objects.select_for_update().select_related("flag__project").get(pk=schedule.pk)
+        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("flag__project").get(pk=schedule.pk)
         if not schedule.is_active:
             raise InvalidChange(f"schedule #{schedule.id} is already {schedule.get_status_display().lower()}")
         before = snapshot(schedule)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from flags import changes, sdk_keys
 from flags.compiler import compile_flag
 from flags.models import Flag, FlagEnvironment
+from flags.weights import reallocate
 
 
 def make_flag(project, key: str = "new-checkout", owner=None, environments: dict | None = None, **fields) -> Flag:
@@ -28,8 +29,11 @@ def flag_config(key: str = "f", **state) -> dict:
     variants = state.pop("variants", {"on": True, "off": False})
     off = state.pop("off_variant", "off")
     flag = Flag(key=key, name=key, kind=state.pop("kind", "release"), variants=variants, off_variant=off,
-                value_type=state.pop("value_type", "boolean"), client_side=state.pop("client_side", False))
+                value_type=state.pop("value_type", "boolean"), client_side=state.pop("client_side", False),
+                salt=state.pop("salt", ""), prerequisites=state.pop("prerequisites", []))
     flag.owner = get_user_model()(username="alice")
+    if state.get("weights") and "allocation" not in state:
+        state["allocation"] = reallocate([], state["weights"])
     env = FlagEnvironment(environment="production", enabled=state.pop("enabled", True),
                           default_variant=state.pop("default_variant", "on"), **state)
     return compile_flag(flag, env, "production")
