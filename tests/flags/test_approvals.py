@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from flags import approvals, changes, policy, schedules
-from flags.models import ApprovalRequest, ApprovalStatus, FlagChange, FlagEnvironment, Schedule, ScheduleStatus
+from flags.models import (
+    ApprovalRequest,
+    ApprovalStatus,
+    FlagChange,
+    FlagEnvironment,
+    Schedule,
+    ScheduleStatus,
+)
 from flags.policy import ApprovalRequired, widening
 from flags.validation import InvalidChange
 from tests.factories import make_user
