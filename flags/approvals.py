@@ -210,6 +210,15 @@ def _end(request, status: str, action: str, *, actor, comment: str, source: str,
     return request
 
 
+def diff(request: ApprovalRequest) -> list[tuple[str, object, object]]:
+    """(field, now, after) for each state field the request changes, for its page."""
+    if request.schedule_id is not None:
+        return []
+    before = request.before or {}
+    after = {**before, **request.changes}
+    return [(name, before.get(name), after.get(name)) for name in audit.changed_fields(before, after)]
+
+
 def pending_for(project) -> list[ApprovalRequest]:
     return list(ApprovalRequest.objects.filter(flag__project=project, status=ApprovalStatus.PENDING)
                 .select_related("flag", "requested_by", "schedule"))

@@ -24,13 +24,13 @@ from django.utils import timezone
 from flags import audit, cache, policy, weights
 from flags.environments import project_environments
 from flags.models import Flag, FlagChange, FlagEnvironment, FlagKind, Segment
+from flags.prerequisites import check_prerequisites, dependants
 from flags.validation import (
     InvalidChange,
     default_variants,
     segment_keys,
     validate_environment,
     validate_key,
-    validate_prerequisites,
     validate_state,
     validate_variants,
 )
@@ -189,62 +189,6 @@ def _check_segments_exist(project_id: int, state: dict) -> None:
     known = set(Segment.objects.filter(project_id=project_id, key__in=wanted).values_list("key", flat=True))
     if wanted - known:
         raise InvalidChange(f"no such segment: {', '.join(sorted(wanted - known))}")
-
-
-def prerequisite_graph(project_id: int) -> dict[str, list[str]]:
-    """{flag key: keys of the flags it requires} for the project."""
-    return {key: [p["key"] for p in prerequisites or []]
-            for key, prerequisites in Flag.objects.filter(project_id=project_id).values_list("key", "prerequisites")}
-
-
-def dependants(project_id: int, key: str) -> list[str]:
-    """The keys of the flags that require `key` directly, sorted."""
-    return sorted(k for k, needs in prerequisite_graph(project_id).items() if key in needs)
-
-
-def check_prerequisites(project_id: int, key: str, prerequisites) -> list[dict]:
-    """Validates a flag's prerequisites against its project: the flags exist, the variants are
-    theirs, and no cycle forms. Call inside the change's transaction: it locks the project's row,
-    so two saves that would close a cycle between them are serialised and the second one refused."""
-    from projects.models import Project
-
-    cleaned = validate_prerequisites(prerequisites, key)
-    Project.objects.select_for_update().filter(pk=project_id).first()
-    variants = dict(Flag.objects.filter(project_id=project_id, key__in=[p["key"] for p in cleaned])
-                    .values_list("key", "variants"))
-    for prerequisite in cleaned:
-        if prerequisite["key"] not in variants:
-            raise InvalidChange(f"no flag {prerequisite['key']!r} in this project")
-        unknown = set(prerequisite["variants"]) - set(variants[prerequisite["key"]])
-        if unknown:
-            raise InvalidChange(f"{prerequisite['key']} has no variant {', '.join(sorted(unknown))} "
-                                f"(it has {', '.join(variants[prerequisite['key']])})")
-    graph = prerequisite_graph(project_id)
-    graph[key] = [p["key"] for p in cleaned]
-    cycle = _cycle_through(graph, key)
-    if cycle:
-        raise InvalidChange(f"prerequisites cannot form a cycle: {' → '.join(cycle)}")
-    return cleaned
-
-
-def _cycle_through(graph: dict[str, list[str]], start: str) -> list[str]:
-    """A path start → … → start when one exists, else []."""
-    path, seen = [start], set()
-
-    def walk(node: str) -> bool:
-        for following in graph.get(node, ()):
-            if following == start:
-                path.append(start)
-                return True
-            if following not in seen:
-                seen.add(following)
-                path.append(following)
-                if walk(following):
-                    return True
-                path.pop()
-        return False
-
-    return path if walk(start) else []
 
 
 def update_environment(flag: Flag, environment: str, changes: dict, *, actor, source: str, reason: str = "",

@@ -9,13 +9,17 @@ through OFREP, not through this.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flags import cache, conf
 from flags.evaluation import Resolution, evaluate
 
 _overrides: dict[str, Any] = {}  # flag key → value, set by flags.testing.override_flag
-_project_ids: dict[str, int] = {}  # project slug → id, for the FLAGS_DJANGO_PROJECT setting
+# project slug → (id, when looked up), for the FLAGS_DJANGO_PROJECT setting: a minute, so a
+# request does not query the database, and a project made again under its slug is found.
+_project_ids: dict[str, tuple[int, float]] = {}
+PROJECT_ID_SECONDS = 60
 
 
 def resolve(project_id: int, key: str, environment: str = "production", context: dict | None = None) -> Resolution | None:
@@ -72,11 +76,13 @@ def _project_id(project: int | str | None) -> int:
         return project
     if str(project).isdigit():
         return int(project)
-    if project not in _project_ids:
+    found, when = _project_ids.get(project, (0, 0.0))
+    if time.monotonic() - when > PROJECT_ID_SECONDS:
         from projects.models import Project
 
-        _project_ids[project] = Project.objects.values_list("id", flat=True).get(slug=project)
-    return _project_ids[project]
+        found = Project.objects.values_list("id", flat=True).get(slug=project)
+        _project_ids[project] = (found, time.monotonic())
+    return found
 
 
 def flag_is_active(request, key: str, *, project: int | str | None = None, environment: str | None = None) -> bool:

@@ -213,6 +213,16 @@ def _pause(schedule: Schedule, reason: str, *, source: str, actor=None, actor_la
     _record(schedule, "schedule_paused", source=source, actor=actor, actor_label=actor_label, before=before, reason=reason)
 
 
+def pause_schedule(schedule: Schedule, *, actor, source: str, reason: str = "") -> Schedule:
+    """A person pauses a running schedule."""
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("flag__project").get(pk=schedule.pk)
+        if schedule.status != ScheduleStatus.SCHEDULED:
+            raise InvalidChange(f"schedule #{schedule.id} is {schedule.get_status_display().lower()}, not running")
+        _pause(schedule, (reason or "").strip() or f"paused by {actor.get_username()}", source=source, actor=actor)
+    return schedule
+
+
 def pause_schedules(flag, environment: str | None, *, reason: str, source: str, actor=None, actor_label: str = "") -> int:
     """Pauses the flag's running schedules (in one environment, or all); returns how many."""
     paused = 0

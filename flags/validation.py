@@ -20,7 +20,7 @@ KEY_RE = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
 # Path segments the dashboard and API use after a flag key (`…/flags/<key>/disable/`), so a
 # key may not contain them as a whole segment.
 RESERVED_SEGMENTS = {"new", "disable", "enable", "environments", "triggers", "edit", "delete", "schedules",
-                     "approval-requests"}
+                     "approval-requests", "prerequisites"}
 ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_VARIANTS = 20

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from flags import cache, changes
+from flags import cache, changes, prerequisites
 from flags.evaluation import evaluate, prepare_flag
 from flags.models import FlagChange, FlagEnvironment
 from flags.validation import InvalidChange
@@ -91,7 +91,7 @@ def test_a_flag_saves_prerequisites_of_its_project_and_the_audit_log_has_them(pr
     assert tax.prerequisites == NEEDS_CHECKOUT
     change = FlagChange.objects.filter(flag=tax, action="updated").get()
     assert (change.before["prerequisites"], change.after["prerequisites"]) == ([], NEEDS_CHECKOUT)
-    assert changes.dependants(project.id, "new-checkout") == ["tax"]
+    assert prerequisites.dependants(project.id, "new-checkout") == ["tax"]
 
 
 def test_a_cycle_is_refused_on_save_with_the_path(project, checkout, alice):
