@@ -36,10 +36,10 @@ def test_a_flags_page_shows_what_it_needs_and_what_needs_it_and_where_a_kill_tur
     make_flag(project, "new-checkout", environments={"production": {"enabled": False}})
     make_flag(project, "tax", prerequisites=[{"key": "new-checkout", "variants": ["on"]}])
     tax_page = logged_in.get(url("flag_detail", project, key="tax")).content.decode()
-    assert "Requires:" in tax_page and 'href="/projects/%d/flags/new-checkout/"' % project.id in tax_page
+    assert "Requires:" in tax_page and f'href="/projects/{project.id}/flags/new-checkout/"' in tax_page
     assert "Off for everyone here while <code>new-checkout</code> is off in production" in tax_page
     checkout_page = logged_in.get(url("flag_detail", project, key="new-checkout")).content.decode()
-    assert "Required by:" in checkout_page and 'href="/projects/%d/flags/tax/"' % project.id in checkout_page
+    assert "Required by:" in checkout_page and f'href="/projects/{project.id}/flags/tax/"' in checkout_page
 
 
 def test_prerequisites_are_saved_from_the_page_and_a_cycle_is_refused_there(logged_in, project):
