@@ -92,12 +92,11 @@ def create_flag(project, *, key: str, owner, actor, source: str, name: str = "",
         _check_segments_exist(project.id, state)
     if Flag.objects.filter(project=project, key=key).exists():
         raise InvalidChange(f"a flag with key {key!r} already exists in this project")
-    fields.setdefault("salt", secrets.token_hex(8))
+    fields["salt"] = fields.get("salt") or secrets.token_hex(8)  # a fresh salt: its own buckets
     now = timezone.now()
     try:
         with transaction.atomic():
-            if fields.get("prerequisites"):
-                fields["prerequisites"] = check_prerequisites(project.id, key, fields["prerequisites"])
+            fields["prerequisites"] = check_prerequisites(project.id, key, fields.get("prerequisites") or [])
             flag = Flag.objects.create(
                 project=project, key=key, name=name or key, kind=kind, owner=owner, value_type=value_type,
                 variants=variants, off_variant=off_variant, created_at=now, updated_at=now, **fields,

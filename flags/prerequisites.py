@@ -18,14 +18,16 @@ def dependants(project_id: int, key: str) -> list[str]:
     return sorted(k for k, needs in prerequisite_graph(project_id).items() if key in needs)
 
 
-def check_prerequisites(project_id: int, key: str, prerequisites) -> list[dict]:
+def check_prerequisites(project_id: int, key: str, prerequisites, *, lock: bool = True) -> list[dict]:
     """Validates a flag's prerequisites against its project: the flags exist, the variants are
-    theirs, and no cycle forms. Call inside the change's transaction: it locks the project's row,
-    so two saves that would close a cycle between them are serialised and the second one refused."""
+    theirs, and no cycle forms. With `lock` (the save itself), call inside the change's
+    transaction: it locks the project's row, so two saves that would close a cycle between them
+    are serialised and the second one refused; forms check without it."""
     from projects.models import Project
 
     cleaned = validate_prerequisites(prerequisites, key)
-    Project.objects.select_for_update().filter(pk=project_id).first()
+    if lock:
+        Project.objects.select_for_update().filter(pk=project_id).first()
     variants = dict(Flag.objects.filter(project_id=project_id, key__in=[p["key"] for p in cleaned])
                     .values_list("key", "variants"))
     for prerequisite in cleaned:

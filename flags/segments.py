@@ -28,7 +28,7 @@ from flags.validation import (
 EDITABLE = ["name", "description", "included", "excluded", "rules"]
 
 
-def _clean(fields: dict) -> dict:
+def clean_fields(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidChange(f"unknown segment field(s): {', '.join(sorted(unknown))} (known: {', '.join(EDITABLE)})")
@@ -51,7 +51,7 @@ def _publish_on_commit(project_id: int, key: str, change) -> None:
 
 def create_segment(project, *, key: str, actor, source: str, reason: str = "", **fields) -> Segment:
     validate_segment_key(key)
-    cleaned = _clean(fields)
+    cleaned = clean_fields(fields)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -67,7 +67,7 @@ def create_segment(project, *, key: str, actor, source: str, reason: str = "", *
 
 def update_segment(segment: Segment, fields: dict, *, actor, source: str, reason: str = ""):
     """Edits the segment; None when nothing changed. Every flag using it changes with it."""
-    cleaned = _clean(fields)
+    cleaned = clean_fields(fields)
     with transaction.atomic():
         segment = Segment.objects.select_for_update().select_related("project").get(pk=segment.pk)
         before = audit.segment_snapshot(segment)

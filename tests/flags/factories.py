@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth import get_user_model
 
 from flags import changes, sdk_keys
@@ -37,3 +39,26 @@ def flag_config(key: str = "f", **state) -> dict:
     env = FlagEnvironment(environment="production", enabled=state.pop("enabled", True),
                           default_variant=state.pop("default_variant", "on"), **state)
     return compile_flag(flag, env, "production")
+
+
+def admin_change_form(flag, **overrides) -> dict:
+    """The POST of a flag's admin change page as it stands, with `overrides`."""
+    states = list(flag.environments.all())
+    data = {
+        "name": flag.name, "description": flag.description, "kind": flag.kind, "owner": flag.owner_id,
+        "variants": '{"on": true, "off": false}', "off_variant": "off", "team": flag.team, "ticket": "",
+        "repository_path": "", "lifetime_days": "", "reason": "", "salt": flag.salt,
+        "prerequisites": json.dumps(flag.prerequisites),
+        "environments-TOTAL_FORMS": len(states), "environments-INITIAL_FORMS": len(states),
+        "environments-MIN_NUM_FORMS": 0, "environments-MAX_NUM_FORMS": 1000,
+        "changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0, "changes-MIN_NUM_FORMS": 0, "changes-MAX_NUM_FORMS": 0,
+    }
+    for i, state in enumerate(states):
+        data.update({
+            f"environments-{i}-id": state.id, f"environments-{i}-flag": flag.id,
+            f"environments-{i}-environment": state.environment, f"environments-{i}-default_variant": state.default_variant,
+            f"environments-{i}-rollout_percentage": str(state.rollout_percentage), f"environments-{i}-rules": "[]",
+            f"environments-{i}-allow_keys": "[]", f"environments-{i}-deny_keys": "[]",
+        })
+    data.update(overrides)
+    return data
