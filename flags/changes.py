@@ -15,7 +15,6 @@ form no cycle; a flag others require cannot be deleted.
 
 from __future__ import annotations
 
-import secrets
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -92,7 +91,7 @@ def create_flag(project, *, key: str, owner, actor, source: str, name: str = "",
         _check_segments_exist(project.id, state)
     if Flag.objects.filter(project=project, key=key).exists():
         raise InvalidChange(f"a flag with key {key!r} already exists in this project")
-    fields["salt"] = fields.get("salt") or secrets.token_hex(8)  # a fresh salt: its own buckets
+    fields["salt"] = fields.get("salt") or ""  # empty: the key, so buckets are reproducible (flags.models)
     now = timezone.now()
     try:
         with transaction.atomic():

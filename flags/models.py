@@ -89,10 +89,12 @@ class Flag(models.Model):
         null=True, blank=True, help_text="Expected lifetime; empty uses the kind's default."
     )
     permanent = models.BooleanField(default=False, help_text="Never reported as stale (a permanent kill switch).")
+    # Empty means the key, as Unleash's groupId defaults to the flag's name: every flag buckets users
+    # independently of the others, and the same users land in the same buckets on every install.
     salt = models.CharField(
         max_length=64, blank=True, default="",
-        help_text="Mixed into the hash that buckets users; empty means the key (flags made before salts). "
-                  "A new salt re-randomises who is in the rollout and who gets which weighted variant.",
+        help_text="Mixed into the hash that buckets users; empty means the flag's key. A new salt re-randomises "
+                  "who is in the rollout and who gets which weighted variant; two flags with one salt bucket alike.",
     )
     # [{"key": "new-checkout", "variants": ["on"]}]: flags of the same project that must serve one
     # of the given variants to the same context, or this flag serves its off variant.
