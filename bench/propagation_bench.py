@@ -1,5 +1,6 @@
 """Click-to-visible latency of a kill: from the disable request to the first OFREP answer, and
-the first server-sent event, that show it. Goal (issue 3): under 100 ms on loopback.
+the first server-sent event, that show it. Goal (issue 3): under 100 ms on loopback. Issue 14:
+a flag that requires the killed one (a prerequisite) must see the kill as fast as the killed flag.
 
     .venv/bin/python bench/propagation_bench.py                 # starts its own server(s)
     .venv/bin/python bench/propagation_bench.py --toggles 100
@@ -9,7 +10,8 @@ dashboard button and a pipeline do) and, for comparison, a direct call of
 flags.changes.disable_flag in this process (what automation does). Each toggle disables, then
 re-enables (with a reason) so the next one starts from "on". Meanwhile one client polls the
 single-flag endpoint back to back, as the OpenFeature Python provider does (one POST per
-evaluation), and one client holds the SSE stream open.
+evaluation), a second client polls a flag that requires it, and one client holds the SSE stream
+open.
 """
 
 from __future__ import annotations
@@ -36,13 +38,15 @@ from flags_stack import (  # noqa: E402
 )
 
 KEY = "bench/flag-000"  # enabled at 100 %, no targeting
+DEPENDANT = "bench/flag-004"  # enabled at 100 %, requires KEY to serve "on"
 
 
 class Poller(threading.Thread):
-    """Evaluates the flag back to back and remembers when each reason was first seen."""
+    """Evaluates a flag back to back and remembers when each reason was first seen."""
 
-    def __init__(self, url: str, sdk_key: str):
+    def __init__(self, url: str, sdk_key: str, key: str = KEY):
         super().__init__(daemon=True)
+        self.key = key
         self.conn = Connection(url)
         self.headers = {"Authorization": f"Bearer {sdk_key}"}
         self.reason, self.seen_at, self.stop, self.polls = None, {}, False, 0
@@ -50,7 +54,7 @@ class Poller(threading.Thread):
 
     def run(self):
         while not self.stop:
-            _, _, body = self.conn.request("POST", f"/ofrep/v1/evaluate/flags/{KEY}", {"context": {"targetingKey": "u"}},
+            _, _, body = self.conn.request("POST", f"/ofrep/v1/evaluate/flags/{self.key}", {"context": {"targetingKey": "u"}},
                                            self.headers)
             received = time.perf_counter()
             reason = json.loads(body)["reason"]
@@ -101,8 +105,9 @@ class Listener(threading.Thread):
 def measure(url: str, project, flag, owner, sdk_key: str, token: str, toggles: int) -> None:
     from flags import changes
 
-    poller = Poller(url, sdk_key)
+    poller, dependant = Poller(url, sdk_key), Poller(url, sdk_key, DEPENDANT)
     poller.start()
+    dependant.start()
     first = requests.post(f"{url}/ofrep/v1/evaluate/flags", json={}, headers={"Authorization": f"Bearer {sdk_key}"}, timeout=5)
     listener = Listener(first.json()["eventStreams"][0]["url"])
     listener.start()
@@ -110,9 +115,11 @@ def measure(url: str, project, flag, owner, sdk_key: str, token: str, toggles: i
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
     disable_url = f"{url}/api/0/projects/{project.id}/flags/{KEY}/disable/"
-    results = {name: [] for name in ("api call", "api → OFREP", "api → SSE", "service → OFREP", "service → SSE")}
+    results = {name: [] for name in ("api call", "api → OFREP", "api → OFREP dependant", "api → SSE", "service → OFREP",
+                                     "service → OFREP dependant", "service → SSE")}
     for i in range(toggles):
         poller.wait_for("STATIC", 0)
+        dependant.wait_for("DEFAULT", 0)
         clicked = time.perf_counter()
         if i % 2 == 0:
             response = api.post(disable_url, json={"environment": "production", "reason": f"bench kill {i}"}, timeout=5)
@@ -123,14 +130,15 @@ def measure(url: str, project, flag, owner, sdk_key: str, token: str, toggles: i
             assert changes.disable_flag(flag, "production", actor=owner, reason=f"bench kill {i}", source="automation")
             prefix = "service"
         results[f"{prefix} → OFREP"].append((poller.wait_for("DISABLED", clicked) - clicked) * 1000)
+        results[f"{prefix} → OFREP dependant"].append((dependant.wait_for("DISABLED", clicked) - clicked) * 1000)
         results[f"{prefix} → SSE"].append((listener.wait_for("disabled", clicked) - clicked) * 1000)
         changes.enable_flag(flag, "production", actor=owner, reason="bench re-enable", source="automation")
         time.sleep(0.02)
-    poller.stop = True
+    poller.stop = dependant.stop = True
     listener.stop()
     for name, samples in results.items():
-        print(f"  {name:16s}: {percentiles(samples)}")
-    print(f"  ({poller.polls} OFREP polls in all)")
+        print(f"  {name:26s}: {percentiles(samples)}")
+    print(f"  ({poller.polls + dependant.polls} OFREP polls in all)")
 
 
 def main() -> None:
@@ -138,11 +146,14 @@ def main() -> None:
     parser.add_argument("--toggles", type=int, default=60)
     args = parser.parse_args()
     setup_django()
+    from flags import changes
     from flags.models import Flag
     from projects.tokens import create_token
 
     project, owner, sdk_key = bench_project("propagation-bench", 5)
     flag = Flag.objects.get(project=project, key=KEY)
+    changes.update_flag(Flag.objects.get(project=project, key=DEPENDANT), {"prerequisites": [{"key": KEY, "variants": ["on"]}]},
+                        actor=owner, source="command", reason="bench: a dependant of the killed flag")
     token = create_token(owner)
     url, server = start_server(1)
     print(f"\n== config.asgi: {url}, {args.toggles} kills (half through the API, half through the service)")

@@ -125,6 +125,8 @@ CELERY_BEAT_SCHEDULE = {
     "flags-record-last-evaluated": {"task": "flags.tasks.record_last_evaluated", "schedule": 60.0},
     # Spikes → alerts and guarded rollouts: a guard's kill is due within seconds of the evidence.
     "watch-spikes": {"task": "triage.tasks.watch_spikes", "schedule": 5.0, "options": {"expires": 10}},
+    # Scheduled and progressive flag changes: a step is applied within 10 s of its time.
+    "flags-run-schedules": {"task": "flags.tasks.run_schedules", "schedule": 10.0, "options": {"expires": 20}},
 }
 
 # --- Auth and security ------------------------------------------------------------------------

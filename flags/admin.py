@@ -1,8 +1,11 @@
 """The Django admin as a flag-management tool. Every save, delete and action goes through
-flags.changes (audited, propagated), never through a plain model save.
+flags.changes, flags.segments, flags.schedules, flags.approvals or flags.policy (audited,
+propagated), never through a plain model save.
 
 `enabled` is read-only in the environment inline: turning a flag on or off needs a reason, so it
 is done with the actions ("Disable in production…", "Enable in an environment…"), which ask for one.
+A change that needs approval is refused here with a pointer to the dashboard, where it becomes a
+request; approving and rejecting requests are actions of their own list.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 
-from flags import audit, changes, sdk_keys, triggers
+from flags import audit, changes, policy, prerequisites, sdk_keys, triggers
 from flags.models import Flag, FlagChange, FlagEnvironment, SdkKey, Trigger
-from flags.validation import InvalidChange, validate_environment, validate_state, validate_variants
+from flags.validation import InvalidChange, message, validate_environment, validate_state, validate_variants
 from projects.members import projects_for
 
-STATE_EDITABLE = ["default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys"]
+STATE_EDITABLE = ["default_variant", "rollout_percentage", "weights", "rules", "allow_keys", "deny_keys"]
 
 
 class EnvironmentFilter(admin.SimpleListFilter):
@@ -59,7 +62,7 @@ class EnvironmentForm(forms.ModelForm):
     class Meta:
         model = FlagEnvironment
         fields = ["environment", *STATE_EDITABLE]
-        widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 36}) for name in ["rules", "allow_keys", "deny_keys"]}
+        widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 36}) for name in ["weights", "rules", "allow_keys", "deny_keys"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,8 +74,13 @@ class EnvironmentForm(forms.ModelForm):
         variants = self.instance.flag.variants if self.instance.flag_id or hasattr(self.instance, "flag") else {}
         state = {name: data[name] for name in STATE_EDITABLE if data.get(name) is not None}
         try:
-            validate_environment(data.get("environment", ""))
-            validate_state(state, variants)
+            environment = validate_environment(data.get("environment", "") or self.instance.environment)
+            cleaned = validate_state(state, variants)
+            if self.instance.flag_id:
+                before = audit.state_snapshot(self.instance if self.instance.pk else None)
+                after = {**(before or {}), **{k: audit._json(v) for k, v in cleaned.items()}}
+                if before is not None:
+                    policy.check_not_held(self.instance.flag, environment, before, after)
         except InvalidChange as exc:
             raise forms.ValidationError(exc.messages) from None
         return data
@@ -128,6 +136,10 @@ class FlagForm(forms.ModelForm):
             project = data.get("project") or getattr(self.instance, "project", None)
             if data.get("owner") is not None and project is not None:
                 changes.check_owner(project, data["owner"])
+            key = data.get("key") or self.instance.key
+            data["prerequisites"] = data.get("prerequisites") or []
+            if data["prerequisites"] and project is not None:
+                data["prerequisites"] = prerequisites.check_prerequisites(project.id, key, data["prerequisites"], lock=False)
         except InvalidChange as exc:
             raise forms.ValidationError(exc.messages) from None
         return data
@@ -148,7 +160,7 @@ class FlagAdmin(admin.ModelAdmin):
     actions = ["disable_in_production", "disable_in_environment", "enable_in_environment"]
     fieldsets = [
         (None, {"fields": ["project", "key", "name", "description", "kind", "owner"]}),
-        ("Values", {"fields": ["value_type", "variants", "off_variant", "client_side"]}),
+        ("Values", {"fields": ["value_type", "variants", "off_variant", "client_side", "salt", "prerequisites"]}),
         ("Metadata", {"fields": ["team", "ticket", "repository_path", "lifetime_days", "permanent"]}),
         ("Change", {"fields": ["reason", "created_at", "updated_at", "last_evaluated_at"]}),
     ]
@@ -217,11 +229,17 @@ class FlagAdmin(admin.ModelAdmin):
     def _switch(self, request, queryset, turn, title: str, environment: str | None):
         form = ReasonForm(request.POST if "apply" in request.POST else None, initial={"environment": environment})
         if form.is_bound and form.is_valid():
-            done = 0
+            done, refused = 0, []
             for flag in queryset:
-                done += turn(flag, form.cleaned_data["environment"], actor=request.user, reason=form.cleaned_data["reason"],
-                             source="admin") is not None
-            self.message_user(request, f"{title}: {done} flag(s) changed, {queryset.count() - done} already so.", messages.SUCCESS)
+                try:
+                    done += turn(flag, form.cleaned_data["environment"], actor=request.user,
+                                 reason=form.cleaned_data["reason"], source="admin") is not None
+                except InvalidChange as exc:  # held for approval: the dashboard makes the request
+                    refused.append(f"{flag.key}: {message(exc)}")
+            self.message_user(request, f"{title}: {done} flag(s) changed, {queryset.count() - done - len(refused)} already so.",
+                              messages.SUCCESS)
+            for line in refused:
+                self.message_user(request, line, messages.ERROR)
             return None
         context = {**self.admin_site.each_context(request), "title": title, "flags": queryset, "form": form,
                    "action": request.POST.get("action"), "opts": self.model._meta, "fixed_environment": environment}
@@ -328,3 +346,7 @@ class TriggerAdmin(admin.ModelAdmin):
         for trigger in queryset:
             triggers.revoke_trigger(trigger, actor=request.user, source="admin")
         self.message_user(request, f"Revoked {queryset.count()} trigger URL(s).", messages.SUCCESS)
+
+
+# Segments, schedules, approval requests and the approval policy.
+from flags import admin_rollouts  # noqa: E402, F401

@@ -6,4 +6,5 @@ class FlagsConfig(AppConfig):
     verbose_name = "Feature flags"
 
     def ready(self):
-        from flags import checks  # noqa: F401  (registers the system checks)
+        # The system checks; the flag_changed receiver that pauses schedules on a guard or a kill.
+        from flags import checks, schedules  # noqa: F401

@@ -17,8 +17,9 @@ from flags.signals import flag_changed
 
 FLAG_FIELDS = [
     "key", "name", "description", "kind", "owner", "team", "ticket", "repository_path",
-    "value_type", "variants", "off_variant", "client_side", "lifetime_days", "permanent",
+    "value_type", "variants", "off_variant", "client_side", "lifetime_days", "permanent", "salt", "prerequisites",
 ]
+SEGMENT_FIELDS = ["key", "name", "description", "included", "excluded", "rules"]
 STATE_FIELDS = list(validation.STATE_FIELDS)
 
 
@@ -40,9 +41,15 @@ def state_snapshot(state: FlagEnvironment | None) -> dict | None:
     return {name: _json(getattr(state, name)) for name in STATE_FIELDS}
 
 
+def segment_snapshot(segment) -> dict | None:
+    if segment is None:
+        return None
+    return {name: getattr(segment, name) for name in SEGMENT_FIELDS}
+
+
 def record(
     *, project, flag: Flag | None, action: str, source: str, actor=None, actor_label: str = "",
-    environment: str = "", before=None, after=None, reason: str = "", flag_key: str = "",
+    environment: str = "", before=None, after=None, reason: str = "", flag_key: str = "", segment_key: str = "",
 ) -> FlagChange:
     """Writes one audit row. Call inside the change's transaction; flags.signals.flag_changed
     goes out once it commits."""
@@ -50,6 +57,7 @@ def record(
         project=project,
         flag=flag,
         flag_key=flag.key if flag is not None else flag_key,
+        segment_key=segment_key,
         environment=environment,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label,
@@ -82,6 +90,7 @@ def change_json(change: FlagChange) -> dict:
         "created_at": change.created_at.isoformat(),
         "project": change.project_id,
         "flag": change.flag_key,
+        "segment": change.segment_key,
         "environment": change.environment,
         "actor": change.actor.get_username() if change.actor_id else None,
         "actor_label": change.actor_label,
@@ -93,9 +102,11 @@ def change_json(change: FlagChange) -> dict:
     }
 
 
-def changes_for(project, flag_key: str | None = None):
-    """The project's audit rows, newest first; only one flag's when flag_key is given."""
+def changes_for(project, flag_key: str | None = None, segment_key: str | None = None):
+    """The project's audit rows, newest first; only one flag's (or segment's) when a key is given."""
     rows = FlagChange.objects.filter(project=project).select_related("actor")
     if flag_key:
         rows = rows.filter(flag_key=flag_key)
+    if segment_key:
+        rows = rows.filter(segment_key=segment_key)
     return rows

@@ -83,18 +83,20 @@ def load(project_id: int, environment: str) -> EnvironmentConfig:
 
 
 def _prepared(project_id: int, environment: str, stored: dict) -> EnvironmentConfig:
-    flags = {key: _prepare_one(flag) for key, flag in stored["flags"].items()}
+    segments = stored.get("segments", {})
+    flags = {key: _prepare_one(flag, segments) for key, flag in stored["flags"].items()}
     return EnvironmentConfig(project_id, environment, stored["version"], stored["modified"], flags)
 
 
-def _prepare_one(flag: dict) -> dict:
+def _prepare_one(flag: dict, segments: dict) -> dict:
     """A flag whose stored targeting no longer prepares (a condition removed from the code) is
     marked broken: it answers an error, and the environment's other flags keep working."""
     try:
-        return prepare_flag(flag)
+        return prepare_flag(flag, segments)
     except Exception:
         log.exception("flag %r has an invalid configuration (manage.py check --database default)", flag.get("key"))
-        return {**flag, "_broken": True, "_rules": (), "_allow": frozenset(), "_deny": frozenset(), "_targeted": True}
+        return {**flag, "_broken": True, "_rules": (), "_allow": frozenset(), "_deny": frozenset(), "_prereqs": (),
+                "_split": None, "_targeted": True}
 
 
 def _rebuild(project_id: int, environment: str, only_if_missing: bool = False) -> dict:
@@ -129,18 +131,45 @@ def publish(project_id: int, environments, event: dict) -> None:
         redis = redis_client()
         for environment in sorted(set(environments)):
             stored = _rebuild(project_id, environment)
+            affected = affected_flags(stored["flags"], event)
             message = {
                 "type": "refetchEvaluation",
                 "etag": stored["version"],
                 "lastModified": int(stored["modified"]),
                 "environment": environment,
                 **event,
-                # Whether client (browser) keys may see the flag's name (flags.ofrep.sse).
+                # The flags whose answers may change besides the one named: its dependants, or a
+                # segment's users (and theirs), so a stream that follows one flag hears its
+                # prerequisite's kill.
+                "dependants": affected,
+                # What client (browser) keys may see of flag names (flags.ofrep.sse).
                 "client": bool(stored["flags"].get(event.get("flag"), {}).get("client")),
+                "client_dependants": [k for k in affected if stored["flags"][k].get("client")],
             }
             redis.publish(channel(project_id), json.dumps(message))
     except Exception:
         log.exception("could not publish flag change %s for project %s", event, project_id)
+
+
+def affected_flags(flags: dict[str, dict], event: dict) -> list[str]:
+    """The keys of the compiled flags whose answers depend on the event's flag (its dependants,
+    transitively) or on its segment (the flags whose rules use it, and their dependants)."""
+    needs = {key: {p["key"] for p in flag.get("prereqs", ())} for key, flag in flags.items()}
+    if event.get("segment"):
+        found = {key for key, flag in flags.items() if event["segment"] in _segments_used(flag)}
+    else:
+        found = set()
+    frontier = set(found) | ({event["flag"]} if event.get("flag") else set())
+    while frontier:
+        frontier = {key for key, required in needs.items() if required & frontier and key not in found}
+        found |= frontier
+    found.discard(event.get("flag"))
+    return sorted(found)
+
+
+def _segments_used(flag: dict) -> set[str]:
+    return {key for rule in flag.get("rules", ()) for c in rule["conditions"]
+            if c["op"] in ("in_segment", "not_in_segment") for key in c["value"]}
 
 
 def forget_memo() -> None:

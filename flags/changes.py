@@ -1,13 +1,16 @@
 """Every change to a flag, one function each: create, edit, change state, disable, enable, delete.
 
-Called alike by the admin, the dashboard, the REST API, triggers, automation and commands
-(`source` says which). Each function validates, changes the rows and writes the audit row in one
-transaction, then publishes the environments it touched on commit (flags.cache.publish), so the
-next OFREP answer anywhere reflects it. Bad input raises InvalidChange, a ValueError whose
-message can be shown to the user as is.
+Called alike by the admin, the dashboard, the REST API, triggers, automation, schedules,
+approvals and commands (`source` says which). Each function validates, changes the rows and
+writes the audit row in one transaction, then publishes the environments it touched on commit
+(flags.cache.publish), so the next OFREP answer anywhere reflects it. Bad input raises
+InvalidChange, a ValueError whose message can be shown to the user as is.
 
 Turning a flag on or off in an environment always needs a reason; a kill (disable) is never
-blocked by anything else.
+blocked by anything else, approvals included (flags.policy). A change that enables or widens a
+flag where the project requires approval raises ApprovalRequired unless it carries the approved
+request (flags.approvals). Prerequisites must name flags and variants of the same project and
+form no cycle; a flag others require cannot be deleted.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from flags import audit, cache
+from flags import audit, cache, policy, weights
 from flags.environments import project_environments
-from flags.models import Flag, FlagChange, FlagEnvironment, FlagKind
+from flags.models import Flag, FlagChange, FlagEnvironment, FlagKind, Segment
+from flags.prerequisites import check_prerequisites, dependants
 from flags.validation import (
     InvalidChange,
     default_variants,
+    segment_keys,
     validate_environment,
     validate_key,
     validate_state,
@@ -31,7 +36,7 @@ from flags.validation import (
 
 FLAG_EDITABLE = [
     "name", "description", "kind", "owner", "team", "ticket", "repository_path",
-    "variants", "off_variant", "client_side", "lifetime_days", "permanent",
+    "variants", "off_variant", "client_side", "lifetime_days", "permanent", "salt", "prerequisites",
 ]
 
 
@@ -82,11 +87,15 @@ def create_flag(project, *, key: str, owner, actor, source: str, name: str = "",
     default = start_default if start_default in variants and start_default != off_variant else next(
         v for v in variants if v != off_variant)
     states = {validate_environment(env): validate_state(state, variants) for env, state in (environments or {}).items()}
+    for state in states.values():
+        _check_segments_exist(project.id, state)
     if Flag.objects.filter(project=project, key=key).exists():
         raise InvalidChange(f"a flag with key {key!r} already exists in this project")
+    fields["salt"] = fields.get("salt") or ""  # empty: the key, so buckets are reproducible (flags.models)
     now = timezone.now()
     try:
         with transaction.atomic():
+            fields["prerequisites"] = check_prerequisites(project.id, key, fields.get("prerequisites") or [])
             flag = Flag.objects.create(
                 project=project, key=key, name=name or key, kind=kind, owner=owner, value_type=value_type,
                 variants=variants, off_variant=off_variant, created_at=now, updated_at=now, **fields,
@@ -96,6 +105,9 @@ def create_flag(project, *, key: str, owner, actor, source: str, name: str = "",
                 state = FlagEnvironment(flag=flag, environment=env, default_variant=default, updated_at=now)
                 for field, value in states.get(env, {}).items():
                     setattr(state, field, value)
+                state.allocation = weights.reallocate([], state.weights)
+                if env in states:
+                    policy.check_not_held(flag, env, None, audit.state_snapshot(state))
                 state.save()
             after = {**audit.flag_snapshot(flag), "environments": {
                 s.environment: audit.state_snapshot(s) for s in flag.environments.all()}}
@@ -126,6 +138,10 @@ def update_flag(flag: Flag, changes: dict, *, actor, source: str, reason: str = 
     with transaction.atomic():
         flag = Flag.objects.select_for_update(of=("self",)).select_related("owner", "project").get(pk=flag.pk)
         before = audit.flag_snapshot(flag)
+        if "prerequisites" in changes:
+            changes = {**changes, "prerequisites": check_prerequisites(flag.project_id, flag.key, changes["prerequisites"])}
+        if "salt" in changes and (not isinstance(changes["salt"], str) or len(changes["salt"]) > 64):
+            raise InvalidChange("salt is a string of up to 64 characters")
         for field, value in changes.items():
             setattr(flag, field, value)
         if "kind" in changes and flag.kind not in FlagKind.values:
@@ -135,6 +151,7 @@ def update_flag(flag: Flag, changes: dict, *, actor, source: str, reason: str = 
         if not (flag.name or "").strip():
             raise InvalidChange("a flag needs a name")
         validate_variants(flag.value_type, flag.variants, flag.off_variant)
+        _check_dependants_use_variants(flag)
         _check_states_use_variants(flag)
         after = audit.flag_snapshot(flag)
         if after == before:
@@ -150,17 +167,37 @@ def update_flag(flag: Flag, changes: dict, *, actor, source: str, reason: str = 
 def _check_states_use_variants(flag: Flag) -> None:
     for state in flag.environments.all():
         try:
-            validate_state({"default_variant": state.default_variant, "rules": state.rules}, flag.variants)
+            validate_state({"default_variant": state.default_variant, "rules": state.rules, "weights": state.weights},
+                           flag.variants)
         except InvalidChange as exc:
             raise InvalidChange(f"{state.environment}: {exc} (change that environment first)") from None
 
 
+def _check_dependants_use_variants(flag: Flag) -> None:
+    for dependant in Flag.objects.filter(project_id=flag.project_id).exclude(pk=flag.pk):
+        for prerequisite in dependant.prerequisites or []:
+            missing = set(prerequisite["variants"]) - set(flag.variants) if prerequisite["key"] == flag.key else set()
+            if missing:
+                raise InvalidChange(f"{dependant.key} requires {flag.key} to serve {', '.join(sorted(missing))}: "
+                                    "change its prerequisites first")
+
+
+def _check_segments_exist(project_id: int, state: dict) -> None:
+    wanted = segment_keys(state.get("rules") or [])
+    known = set(Segment.objects.filter(project_id=project_id, key__in=wanted).values_list("key", flat=True))
+    if wanted - known:
+        raise InvalidChange(f"no such segment: {', '.join(sorted(wanted - known))}")
+
+
 def update_environment(flag: Flag, environment: str, changes: dict, *, actor, source: str, reason: str = "",
-                       actor_label: str = "") -> FlagChange | None:
-    """Changes the flag's state in one environment: enabled, default variant, rollout, rules,
-    allow and deny lists. Flipping `enabled` needs a reason. None when nothing changed."""
+                       actor_label: str = "", approved: bool = False) -> FlagChange | None:
+    """Changes the flag's state in one environment: enabled, default variant, rollout, weights,
+    rules, allow and deny lists, guard. Flipping `enabled` needs a reason. None when nothing
+    changed. ApprovalRequired (an InvalidChange) when it widens the flag where the project needs
+    approval, unless `approved` (flags.approvals and approved schedules pass it)."""
     validate_environment(environment)
     cleaned = validate_state(changes, flag.variants)
+    _check_segments_exist(flag.project_id, cleaned)
     reason = (reason or "").strip()
     with transaction.atomic():
         state = FlagEnvironment.objects.select_for_update().filter(flag=flag, environment=environment).first()
@@ -171,9 +208,13 @@ def update_environment(flag: Flag, environment: str, changes: dict, *, actor, so
         was_enabled = state.enabled
         for field, value in cleaned.items():
             setattr(state, field, value)
+        if "weights" in cleaned:
+            state.allocation = weights.reallocate(state.allocation, state.weights)
         after = audit.state_snapshot(state)
         if after == before:
             return None
+        if not approved:
+            policy.check_not_held(flag, environment, before, after)
         if state.enabled != was_enabled:
             _require_reason(reason, "enable" if state.enabled else "disable")
             action = "enabled" if state.enabled else "disabled"
@@ -214,7 +255,12 @@ def enable_flag(flag: Flag, environment: str, *, actor, reason: str, source: str
 
 
 def delete_flag(flag: Flag, *, actor, source: str, reason: str = "") -> FlagChange:
-    """Deletes the flag; its audit history stays (rows keep the key, lose the link)."""
+    """Deletes the flag; its audit history stays (rows keep the key, lose the link). Refused while
+    other flags require it (their prerequisites would silently fail)."""
+    needed_by = dependants(flag.project_id, flag.key)
+    if needed_by:
+        raise InvalidChange(f"{', '.join(needed_by)} require{'s' if len(needed_by) == 1 else ''} {flag.key}: "
+                            "remove the prerequisite first")
     with transaction.atomic():
         before = {**audit.flag_snapshot(flag), "environments": {
             s.environment: audit.state_snapshot(s) for s in flag.environments.all()}}

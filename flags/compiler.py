@@ -1,7 +1,9 @@
 """Database rows → the compiled configuration of one environment (plain JSON-able data).
 
 The compiled form is what Redis holds and what flags.evaluation evaluates: one dict per flag
-with its variants, its state in the environment and the metadata every OFREP answer carries.
+with its variants, prerequisites, salt, its state in the environment (the weighted split as
+bucket ranges) and the metadata every OFREP answer carries; and the project's segments, which
+rules refer to by key.
 Compiling reads two `values()` queries rather than model instances: for 50 flags that is
 ~1 ms instead of ~4 ms, and it sits on the click-to-visible path of every kill.
 """
@@ -12,8 +14,10 @@ from django.contrib.auth import get_user_model
 
 from flags.evaluation import BUCKETS
 
-FLAG_COLUMNS = ["id", "key", "value_type", "variants", "off_variant", "client_side", "kind", "team"]
-STATE_COLUMNS = ["flag_id", "enabled", "default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys"]
+FLAG_COLUMNS = ["id", "key", "value_type", "variants", "off_variant", "client_side", "kind", "team", "salt", "prerequisites"]
+STATE_COLUMNS = ["flag_id", "enabled", "default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys",
+                 "weights", "allocation"]
+SEGMENT_COLUMNS = ["key", "included", "excluded", "rules"]
 
 
 def _compile(flag: dict, owner: str, state: dict | None, environment: str) -> dict:
@@ -26,6 +30,8 @@ def _compile(flag: dict, owner: str, state: dict | None, environment: str) -> di
         "variants": flag["variants"],
         "off": flag["off_variant"],
         "client": flag["client_side"],
+        "salt": flag["salt"] or flag["key"],
+        "prereqs": flag["prerequisites"] or [],
         "metadata": metadata,
         "enabled": False,
         "default": flag["off_variant"],
@@ -33,6 +39,7 @@ def _compile(flag: dict, owner: str, state: dict | None, environment: str) -> di
         "rules": [],
         "allow": [],
         "deny": [],
+        "split": [],
     }
     if state is not None:
         config.update(
@@ -42,6 +49,7 @@ def _compile(flag: dict, owner: str, state: dict | None, environment: str) -> di
             rules=state["rules"],
             allow=state["allow_keys"],
             deny=state["deny_keys"],
+            split=state["allocation"] if state["weights"] else [],
         )
     return config
 
@@ -53,8 +61,16 @@ def compile_flag(flag, state, environment: str) -> dict:
     return _compile(row, flag.owner.get_username(), state_row, environment)
 
 
+def compile_segments(project_id: int) -> dict:
+    """{key: {"included", "excluded", "rules"}} for every segment of the project."""
+    from flags.models import Segment
+
+    return {row.pop("key"): row for row in Segment.objects.filter(project_id=project_id).values(*SEGMENT_COLUMNS)}
+
+
 def compile_environment(project_id: int, environment: str) -> dict:
-    """{"flags": {key: compiled flag}} for every flag of the project, read from the database."""
+    """{"flags": {key: compiled flag}, "segments": {key: compiled segment}} for the project,
+    read from the database."""
     from flags.models import Flag, FlagEnvironment
 
     owner_field = f"owner__{get_user_model().USERNAME_FIELD}"
@@ -63,4 +79,7 @@ def compile_environment(project_id: int, environment: str) -> dict:
         row["flag_id"]: row
         for row in FlagEnvironment.objects.filter(flag__project_id=project_id, environment=environment).values(*STATE_COLUMNS)
     }
-    return {"flags": {row["key"]: _compile(row, row[owner_field], states.get(row["id"]), environment) for row in flags}}
+    return {
+        "flags": {row["key"]: _compile(row, row[owner_field], states.get(row["id"]), environment) for row in flags},
+        "segments": compile_segments(project_id),
+    }

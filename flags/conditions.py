@@ -10,6 +10,10 @@ all use the same code:
   configuration is compiled, never per evaluation).
 - `check(attribute, prepared)`: does the context's attribute satisfy the condition? A missing
   attribute never does (the evaluator does not call `check` for it).
+
+Segment conditions (`in_segment`, `not_in_segment`: `{"op": "in_segment", "value": ["beta"]}`)
+name no attribute: they look at the whole context, and their operand is prepared from the
+environment's compiled segments (flags.segments), not from the stored value alone.
 """
 
 from __future__ import annotations
@@ -28,16 +32,19 @@ class Condition:
     validate: Callable[[Any], Any]
     prepare: Callable[[Any], Any]
     check: Callable[[Any, Any], bool]
+    whole_context: bool = False  # check(context, prepared): a segment condition
 
 
 REGISTRY: dict[str, Condition] = {}
+SEGMENT_OPS = ("in_segment", "not_in_segment")
 
 
-def register(name: str, description: str, validate: Callable, prepare: Callable | None = None):
+def register(name: str, description: str, validate: Callable, prepare: Callable | None = None,
+             whole_context: bool = False):
     """Decorator for a check function: `@register("in", "...", validate=_scalars, prepare=...)`."""
 
     def decorator(check: Callable[[Any, Any], bool]):
-        REGISTRY[name] = Condition(name, description, validate, prepare or (lambda v: v), check)
+        REGISTRY[name] = Condition(name, description, validate, prepare or (lambda v: v), check, whole_context)
         return check
 
     return decorator
@@ -85,6 +92,14 @@ def _number(value):
         except ValueError:
             pass
     raise ValueError(f"expected a number, got {value!r}")
+
+
+def _segment_keys(value):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("expected a segment key or a list of segment keys")
+    return list(dict.fromkeys(value))
 
 
 def _semver(value):
@@ -219,13 +234,51 @@ for _suffix, _symbol, _test in _COMPARISONS:
     _register_semver(f"semver_{_suffix}", _symbol, _test)
 
 
-def validate_condition(condition) -> dict:
-    """A stored condition, normalised: {"attribute", "op", "value"}; ValueError with a message."""
+# --- segments: membership of a named group (flags.segments), the whole context at once ----------
+
+def prepare_segment(segment: dict | None) -> tuple:
+    """(included keys, excluded keys, rules) of a compiled segment; an unknown one holds nobody."""
+    if segment is None:
+        return frozenset(), frozenset(), ()
+    rules = tuple(tuple(prepare_condition(c) for c in rule["conditions"]) for rule in segment.get("rules", ()))
+    return frozenset(segment.get("included", ())), frozenset(segment.get("excluded", ())), rules
+
+
+def in_segment(context: dict, prepared: tuple) -> bool:
+    included, excluded, rules = prepared
+    key = context.get("targetingKey")
+    if key in excluded:
+        return False
+    if key in included:
+        return True
+    return any(all(holds(c, context) for c in rule) for rule in rules)
+
+
+@register("in_segment", "the context is in any of the segments", validate=_segment_keys, whole_context=True)
+def _in_segment(context, prepared) -> bool:
+    return any(in_segment(context, segment) for segment in prepared)
+
+
+@register("not_in_segment", "the context is in none of the segments", validate=_segment_keys, whole_context=True)
+def _not_in_segment(context, prepared) -> bool:
+    return not _in_segment(context, prepared)
+
+
+def validate_condition(condition, *, segments_allowed: bool = True) -> dict:
+    """A stored condition, normalised: {"attribute", "op", "value"} ({"op", "value"} for a
+    segment condition); ValueError with a message."""
     if not isinstance(condition, dict):
         raise ValueError("a condition is an object with attribute, op and value")
     unknown = set(condition) - {"attribute", "op", "value"}
     if unknown:
         raise ValueError(f"unknown condition field(s): {', '.join(sorted(unknown))}")
+    if condition.get("op") in SEGMENT_OPS:
+        if not segments_allowed:
+            raise ValueError("a segment's rules cannot refer to segments")
+        try:
+            return {"op": condition["op"], "value": _segment_keys(condition.get("value"))}
+        except ValueError as exc:
+            raise ValueError(f"{condition['op']}: {exc}") from None
     attribute = condition.get("attribute")
     if not isinstance(attribute, str) or not attribute or len(attribute) > 100:
         raise ValueError("a condition needs an attribute name (up to 100 characters)")
@@ -237,15 +290,22 @@ def validate_condition(condition) -> dict:
     return {"attribute": attribute, "op": op.name, "value": value}
 
 
-def prepare_condition(condition: dict) -> tuple[str, str, Any]:
+def prepare_condition(condition: dict, segments: dict | None = None) -> tuple[str, str, Any]:
     """(attribute, op name, prepared operand) for a validated condition: plain data, so a
-    prepared configuration can be memoised and compared; `holds` finds the check by name."""
+    prepared configuration can be memoised and compared; `holds` finds the check by name.
+    Segment conditions take their segments from `segments` (the environment's, compiled)."""
     op = get(condition["op"])
+    if op.name in SEGMENT_OPS:
+        keys = condition["value"] if isinstance(condition["value"], list) else [condition["value"]]
+        return "", op.name, tuple(prepare_segment((segments or {}).get(key)) for key in keys)
     return condition["attribute"], op.name, op.prepare(condition["value"])
 
 
 def holds(prepared_condition: tuple[str, str, Any], context: dict) -> bool:
     attribute, op, operand = prepared_condition
+    condition = REGISTRY[op]
+    if condition.whole_context:
+        return condition.check(context, operand)
     if attribute not in context:
         return False
-    return REGISTRY[op].check(context[attribute], operand)
+    return condition.check(context[attribute], operand)

@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "SSE_STREAMS_PER_PROCESS": 5000,
     # Lifetime of the signed event-stream URL handed out in bulk responses.
     "SSE_URL_MAX_AGE_SECONDS": 3600,
+    # flags.client.flag_is_active (django-waffle's API) for Django apps beside Switchyard: the
+    # project (id or slug) and environment whose flags they read.
+    "DJANGO_PROJECT": None,
+    "DJANGO_ENVIRONMENT": "production",
 }
 
 

@@ -1,8 +1,10 @@
-"""Flags data model: flags, their state per environment, the audit log, SDK keys and triggers.
+"""Flags data model: flags, their state per environment, segments, schedules, approval requests,
+the audit log, SDK keys and triggers.
 
 Models keep to fields, constraints and small derived properties. Every write goes through
-flags.changes (flag state), flags.sdk_keys and flags.triggers, which also write the audit row
-and publish the new configuration to Redis.
+flags.changes (flags and their state), flags.segments, flags.schedules, flags.approvals,
+flags.sdk_keys and flags.triggers, which also write the audit row and publish the new
+configuration to Redis.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Source(models.TextChoices):
     AUTOMATION = "automation"
     COMMAND = "command"
     GUARD = "guard"
+    SCHEDULE = "schedule"
+    ALERT = "alert"
 
 
 class GuardMode(models.TextChoices):
@@ -85,6 +89,16 @@ class Flag(models.Model):
         null=True, blank=True, help_text="Expected lifetime; empty uses the kind's default."
     )
     permanent = models.BooleanField(default=False, help_text="Never reported as stale (a permanent kill switch).")
+    # Empty means the key, as Unleash's groupId defaults to the flag's name: every flag buckets users
+    # independently of the others, and the same users land in the same buckets on every install.
+    salt = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="Mixed into the hash that buckets users; empty means the flag's key. A new salt re-randomises "
+                  "who is in the rollout and who gets which weighted variant; two flags with one salt bucket alike.",
+    )
+    # [{"key": "new-checkout", "variants": ["on"]}]: flags of the same project that must serve one
+    # of the given variants to the same context, or this flag serves its off variant.
+    prerequisites = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     last_evaluated_at = models.DateTimeField(null=True, blank=True)
@@ -123,6 +137,12 @@ class FlagEnvironment(models.Model):
     rules = models.JSONField(default=list, blank=True)
     allow_keys = models.JSONField(default=list, blank=True, help_text="Targeting keys that always get the default variant.")
     deny_keys = models.JSONField(default=list, blank=True, help_text="Targeting keys that always get the off variant.")
+    # {variant: percent}, summing to 100: the users in the rollout are split across the variants
+    # (flags.weights). Empty: they all get the default variant.
+    weights = models.JSONField(default=dict, blank=True, help_text="Weighted variants, e.g. {\"a\": 45, \"b\": 45, \"c\": 10}.")
+    # [[start, end, variant], …] over the 10,000 variant buckets, derived from `weights` by
+    # flags.weights.reallocate so that a weight change moves as few users as possible.
+    allocation = models.JSONField(default=list, blank=True, editable=False)
     guard = models.CharField(max_length=16, choices=GuardMode.choices, default=GuardMode.OFF,
                              help_text="Disable the flag by itself when a spike is pinned on it.")
     updated_at = models.DateTimeField(default=timezone.now)
@@ -139,6 +159,8 @@ class FlagEnvironment(models.Model):
         """Serves one variant to everyone: off, or on with no targeting and a 0 %/100 % rollout."""
         if not self.enabled:
             return True
+        if self.weights and sum(1 for w in self.weights.values() if w) > 1 and self.rollout_percentage > 0:
+            return False
         return not (self.rules or self.allow_keys or self.deny_keys) and self.rollout_percentage in (0, 100)
 
 
@@ -159,6 +181,7 @@ class FlagChange(models.Model):
 
     flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
     flag_key = models.CharField(max_length=200, blank=True, default="", help_text="Kept when the flag is deleted.")
+    segment_key = models.CharField(max_length=64, blank=True, default="", help_text="The segment a segment change is about.")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="flag_changes")
     environment = models.CharField(max_length=64, blank=True, default="")
     actor = models.ForeignKey(
@@ -260,3 +283,119 @@ class Trigger(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Segment(models.Model):
+    """A reusable, named group of users of one project: keys listed in or out, or rules on context
+    attributes. Flags' rules target it with the `in_segment` condition; editing it once changes
+    every flag that uses it (flags.segments)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="segments")
+    key = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    included = models.JSONField(default=list, blank=True, help_text="Targeting keys always in the segment.")
+    excluded = models.JSONField(default=list, blank=True, help_text="Targeting keys never in it (wins over the rest).")
+    # [{"conditions": [{"attribute": "plan", "op": "in", "value": ["pro"]}]}, …]: a context is in the
+    # segment when every condition of any one rule holds.
+    rules = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "key"], name="segment_unique_key_per_project")]
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key
+
+
+class ScheduleStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", "Waiting for approval"
+    SCHEDULED = "scheduled", "Scheduled"
+    PAUSED = "paused", "Paused"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Schedule(models.Model):
+    """Changes of one flag in one environment applied at set times by the beat task
+    (flags.schedules): "turn on at 09:00", or a progressive rollout 1 % → 5 % → 25 % → 100 %.
+
+    Each step is a partial environment state and the minutes to wait after the previous step
+    (the first waits from `start_at`). A guard or an alert on the flag pauses it; resuming
+    restarts the wait of the next step."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="schedules")
+    environment = models.CharField(max_length=64)
+    # [{"changes": {"enabled": true, "rollout_percentage": 1}, "wait_minutes": 0}, …]
+    steps = models.JSONField(default=list)
+    start_at = models.DateTimeField(help_text="When the first step is due (once approved, if it needs approval).")
+    next_step = models.PositiveIntegerField(default=0, help_text="Index of the next step to apply.")
+    next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=ScheduleStatus.choices, default=ScheduleStatus.SCHEDULED)
+    status_reason = models.TextField(blank=True, default="", help_text="Why it is paused, cancelled or done.")
+    reason = models.TextField(help_text="Why the change is scheduled; every step's audit row carries it.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.flag} / {self.environment} / schedule {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ScheduleStatus.PENDING_APPROVAL, ScheduleStatus.SCHEDULED, ScheduleStatus.PAUSED)
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPLIED = "applied", "Approved and applied"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ApprovalPolicy(models.Model):
+    """Which environments of a project need a second member's approval to enable or widen a flag."""
+
+    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE, related_name="approval_policy")
+    environments = models.JSONField(default=list, blank=True, help_text='e.g. ["production"]')
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "approval policies"
+
+    def __str__(self):
+        return f"{self.project}: {', '.join(self.environments) or 'no approvals'}"
+
+
+class ApprovalRequest(models.Model):
+    """A held change of one flag in one environment (a state change, or a schedule), waiting for
+    a second member (flags.approvals). `before` is the state it was asked against: if the flag
+    changes meanwhile, the request no longer shows what would happen and cannot be approved."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="approval_requests")
+    environment = models.CharField(max_length=64)
+    changes = models.JSONField(default=dict, blank=True, help_text="The partial state asked for.")
+    schedule = models.OneToOneField(Schedule, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="approval_request")
+    before = models.JSONField(null=True, blank=True)
+    widening = models.JSONField(default=list, help_text="What the change widens, in words.")
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.flag} / {self.environment} / request {self.pk}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib.auth import get_user_model
 
 from flags.audit import STATE_FIELDS
 from flags.models import Flag
 from flags.validation import InvalidChange
 
-_TEXT = {"name", "description", "kind", "team", "ticket", "repository_path", "off_variant"}
+_TEXT = {"name", "description", "kind", "team", "ticket", "repository_path", "off_variant", "salt"}
 _BOOL = {"client_side", "permanent"}
 CREATE_ONLY = {"key", "value_type", "environments", "reason"}
 
@@ -24,7 +26,7 @@ def state_json(state) -> dict:
     return data
 
 
-def flag_json(flag: Flag, last_evaluated=None) -> dict:
+def flag_json(flag: Flag, last_evaluated=None, dependants: list[str] | None = None) -> dict:
     evaluated = last_evaluated or flag.last_evaluated_at
     return {
         "id": flag.id,
@@ -42,6 +44,9 @@ def flag_json(flag: Flag, last_evaluated=None) -> dict:
         "client_side": flag.client_side,
         "lifetime_days": flag.lifetime_days,
         "permanent": flag.permanent,
+        "salt": flag.salt or flag.key,
+        "prerequisites": flag.prerequisites,
+        **({"dependants": dependants} if dependants is not None else {}),
         "created_at": flag.created_at.isoformat(),
         "updated_at": flag.updated_at.isoformat(),
         "last_evaluated_at": evaluated.isoformat() if evaluated else None,
@@ -64,6 +69,8 @@ def flag_fields(data: dict, project) -> dict:
             raise InvalidChange("lifetime_days must be a whole number of days, or null")
         if name == "variants" and not isinstance(value, dict):
             raise InvalidChange("variants must be an object {name: value}")
+        if name == "prerequisites" and not isinstance(value, list):
+            raise InvalidChange('prerequisites must be a list of {"key": flag key, "variants": [variant, …]}')
         if name == "owner":
             value = owner_named(value)
         fields[name] = value
@@ -91,3 +98,41 @@ def reason_of(data: dict) -> str:
     if not isinstance(reason, str):
         raise InvalidChange("reason must be a string")
     return reason
+
+
+def _time(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def segment_json(segment, used_by: list[tuple[str, str]] | None = None) -> dict:
+    data = {name: getattr(segment, name) for name in ("key", "name", "description", "included", "excluded", "rules")}
+    data.update(created_at=_time(segment.created_at), updated_at=_time(segment.updated_at))
+    if used_by is not None:
+        data["used_by"] = [{"flag": key, "environment": environment} for key, environment in used_by]
+    return data
+
+
+def schedule_json(schedule) -> dict:
+    return {
+        "id": schedule.id, "flag": schedule.flag.key, "environment": schedule.environment, "status": schedule.status,
+        "status_reason": schedule.status_reason, "reason": schedule.reason, "steps": schedule.steps,
+        "next_step": schedule.next_step, "start_at": _time(schedule.start_at), "next_at": _time(schedule.next_at),
+        "created_by": schedule.created_by.get_username() if schedule.created_by_id else None,
+        "created_at": _time(schedule.created_at),
+    }
+
+
+def approval_json(request, after: dict | None = None, evidence: list | None = None) -> dict:
+    data = {
+        "id": request.id, "flag": request.flag.key, "environment": request.environment, "status": request.status,
+        "changes": request.changes, "schedule": request.schedule_id, "before": request.before,
+        "widening": request.widening, "reason": request.reason,
+        "requested_by": request.requested_by.get_username(), "created_at": _time(request.created_at),
+        "reviewed_by": request.reviewed_by.get_username() if request.reviewed_by_id else None,
+        "reviewed_at": _time(request.reviewed_at), "review_comment": request.review_comment,
+    }
+    if after is not None:
+        data["after"] = after
+    if evidence is not None:
+        data["error_evidence"] = [dataclasses.asdict(e) for e in evidence]
+    return data

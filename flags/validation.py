@@ -12,21 +12,23 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from flags import conditions
+from flags import conditions, weights
 
 KEY_MAX_LENGTH = 200
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 KEY_RE = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
 # Path segments the dashboard and API use after a flag key (`…/flags/<key>/disable/`), so a
 # key may not contain them as a whole segment.
-RESERVED_SEGMENTS = {"new", "disable", "enable", "environments", "triggers", "edit", "delete"}
+RESERVED_SEGMENTS = {"new", "disable", "enable", "environments", "triggers", "edit", "delete", "schedules",
+                     "approval-requests", "prerequisites"}
 ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VARIANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_VARIANTS = 20
 MAX_RULES = 50
 MAX_LIST_KEYS = 10_000
 # A flag's state in one environment, in the order the audit log and the API show it.
-STATE_FIELDS = ("enabled", "default_variant", "rollout_percentage", "rules", "allow_keys", "deny_keys", "guard")
+STATE_FIELDS = ("enabled", "default_variant", "rollout_percentage", "weights", "rules", "allow_keys", "deny_keys", "guard")
+MAX_PREREQUISITES = 10
 GUARD_MODES = ("off", "dry_run", "enforce")  # flags.models.GuardMode
 
 
@@ -129,6 +131,78 @@ def validate_targeting_keys(keys: Any, field: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def validate_weights(value: Any, variants: dict) -> dict:
+    """{variant: percent} adding up to 100, or {} (no weighted split); string, number and JSON
+    flags only: a boolean flag's split is its rollout percentage."""
+    if value and variants and all(isinstance(v, bool) for v in variants.values()):
+        raise InvalidChange("weights split string, number and JSON flags; a boolean flag's split is its rollout percentage")
+    try:
+        return weights.validate_weights(value, variants)
+    except weights.WeightsError as exc:
+        raise InvalidChange(str(exc)) from None
+
+
+def segment_keys(rules: list[dict]) -> set[str]:
+    """The segments a list of validated rules refers to."""
+    return {key for rule in rules for c in rule["conditions"] if c["op"] in conditions.SEGMENT_OPS for key in c["value"]}
+
+
+def validate_segment_key(key: Any) -> str:
+    if not isinstance(key, str) or not VARIANT_RE.match(key):
+        raise InvalidChange(f"invalid segment key {key!r}: up to 64 letters, digits, '_', '.', '-', starting with a letter or digit")
+    return key
+
+
+def validate_segment_rules(rules: Any) -> list[dict]:
+    """A segment's rules: [{"conditions": [...]}, …], any one of which puts a context in."""
+    if not isinstance(rules, list):
+        raise InvalidChange("a segment's rules must be a list of {conditions: [...]}")
+    if len(rules) > MAX_RULES:
+        raise InvalidChange(f"at most {MAX_RULES} rules")
+    cleaned = []
+    for number, rule in enumerate(rules, 1):
+        if not isinstance(rule, dict) or set(rule) - {"conditions", "name"}:
+            raise InvalidChange(f"rule {number}: an object with conditions and an optional name")
+        items = rule.get("conditions")
+        if not isinstance(items, list) or not items:
+            raise InvalidChange(f"rule {number}: needs a non-empty list of conditions")
+        try:
+            entry = {"conditions": [conditions.validate_condition(c, segments_allowed=False) for c in items]}
+        except ValueError as exc:
+            raise InvalidChange(f"rule {number}: {exc}") from None
+        if rule.get("name"):
+            entry["name"] = str(rule["name"])[:100]
+        cleaned.append(entry)
+    return cleaned
+
+
+def validate_prerequisites(value: Any, own_key: str) -> list[dict]:
+    """[{"key": flag key, "variants": [variant, …]}]: the shape only; flags.changes checks that
+    the flags and variants exist and that no cycle forms."""
+    if not isinstance(value, list):
+        raise InvalidChange('prerequisites must be a list of {"key": flag key, "variants": [variant, …]}')
+    if len(value) > MAX_PREREQUISITES:
+        raise InvalidChange(f"a flag has at most {MAX_PREREQUISITES} prerequisites")
+    cleaned, seen = [], set()
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"key", "variants"}:
+            raise InvalidChange('each prerequisite is {"key": flag key, "variants": [variant, …]}')
+        key, variants = item["key"], item["variants"]
+        if not isinstance(key, str) or not key:
+            raise InvalidChange("a prerequisite names a flag key")
+        if key == own_key:
+            raise InvalidChange(f"{own_key!r} cannot be its own prerequisite")
+        if key in seen:
+            raise InvalidChange(f"prerequisite {key!r} is listed twice")
+        if isinstance(variants, str):
+            variants = [variants]
+        if not isinstance(variants, list) or not variants or not all(isinstance(v, str) for v in variants):
+            raise InvalidChange(f"prerequisite {key!r}: variants is a non-empty list of variant names")
+        seen.add(key)
+        cleaned.append({"key": key, "variants": list(dict.fromkeys(variants))})
+    return cleaned
+
+
 def validate_rules(rules: Any, variants: dict) -> list[dict]:
     if not isinstance(rules, list):
         raise InvalidChange("rules must be a list of {conditions: [...], variant: ...}")
@@ -169,6 +243,8 @@ def validate_state(changes: Any, variants: dict) -> dict:
         cleaned["default_variant"] = validate_variant(changes["default_variant"], variants, "default_variant")
     if "rollout_percentage" in changes:
         cleaned["rollout_percentage"] = validate_percentage(changes["rollout_percentage"])
+    if "weights" in changes:
+        cleaned["weights"] = validate_weights(changes["weights"], variants)
     if "rules" in changes:
         cleaned["rules"] = validate_rules(changes["rules"], variants)
     for field in ("allow_keys", "deny_keys"):

@@ -103,6 +103,18 @@ def live_stack(transactional_db, live_server_process, live_worker_process):
     return live_server_process
 
 
+@pytest.fixture
+def beat(live_stack, tmp_path):
+    """A real `celery beat` sending the periodic tasks (config.settings CELERY_BEAT_SCHEDULE) to
+    the live worker."""
+    from config.processes import beat_command
+    from tests.live import Process, child_env
+
+    process = Process(beat_command("--schedule", str(tmp_path / "schedule"), "--loglevel=INFO"), child_env(), "beat")
+    yield process
+    process.stop()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"]
 

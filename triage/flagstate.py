@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, QuerySet
 from django.dispatch import receiver
 
-from flags import stale
+from flags import approvals, stale
 from flags.models import Flag, FlagChange, FlagEnvironment
 from flags.signals import flag_changed
 from triage.cache_keys import bump_chart_generation
@@ -110,7 +110,7 @@ def value_served_after(flag: Flag | None, change: FlagChange, environment: str) 
     if change.action == "disabled" or (change.action == "created" and not after.get("enabled")):
         variant = flag.off_variant
     elif change.action in ("enabled", "state_changed", "created"):
-        if after.get("rules") or float(after.get("rollout_percentage") or 0) < 100:
+        if after.get("rules") or after.get("weights") or float(after.get("rollout_percentage") or 0) < 100:
             return ""
         variant = after.get("default_variant")
     else:
@@ -140,6 +140,14 @@ def exposures(redis, project_id: int, key: str, environment: str, minutes: list[
     return totals
 
 
+def pause_rollouts(project_id: int, flag_key: str, environment: str | None, reason: str) -> int:
+    """An alert fired on the flag: its scheduled and progressive changes pause (in that
+    environment, or everywhere when the alert names none). Returns how many paused."""
+    from flags.schedules import pause_for_alert
+
+    return pause_for_alert(project_id, flag_key, environment, reason)
+
+
 def seed_demo_flags(project, owner) -> None:
     from flags.demo import seed_flags
 
@@ -155,3 +163,27 @@ def redraw_charts(sender, change: FlagChange, **kwargs) -> None:
 def keys_seen_on_errors(project) -> list[tuple[str, int, dt.datetime]]:
     """(key, error events, last seen) for every flag key the project's error events carried."""
     return list(ProjectFlag.objects.filter(project=project).values_list("key", "count", "last_seen"))
+
+
+@approvals.error_evidence_source
+def flag_errors_evidence(project, flag_key: str, environment: str, now: dt.datetime) -> approvals.ErrorEvidence:
+    """The flag errors page's row for the flag: users served each value and those an error hit,
+    and the groups with most errors carrying it, marked where the group's latest attribution
+    names this flag as its suspect."""
+    from config.redis_clients import redis_client
+    from triage.alerts.deliver import group_url
+    from triage.attribution.evidence import latest_attributions
+    from triage.pages.flag_errors import WINDOW, flag_error_evidence
+
+    row = flag_error_evidence(redis_client(), project.id, flag_key, environment, now)
+    attributions = latest_attributions([line.group.id for line in row.groups])
+    groups = []
+    for line in row.groups:
+        attribution = attributions.get(line.group.id)
+        top = attribution.top if attribution is not None else None
+        suspect = top is not None and top.key == flag_key
+        groups.append(approvals.GroupLine(line.group.title, line.events, group_url(line.group.id), suspect,
+                                          top.evidence if suspect else ""))
+    cohorts = [approvals.CohortLine(c.value, c.exposed, c.affected, c.events) for c in row.cohorts]
+    minutes = int(WINDOW.total_seconds() // 60)
+    return approvals.ErrorEvidence("error groups", f"last {minutes} minutes in {environment}", cohorts, groups)

@@ -103,7 +103,7 @@ def evaluate_single(config: EnvironmentConfig, key: str, context: dict, key_kind
     flag = config.flags.get(key)
     if not visible(flag, key_kind):
         raise not_found(key)
-    resolution = evaluate(flag, context)
+    resolution = evaluate(flag, context, config.flags)
     if resolution.error_code:
         status = 500 if resolution.error_code == GENERAL else 400  # GENERAL: our fault, not the request's
         raise OfrepError(status, resolution.error_code, resolution.error_details, key)
@@ -117,7 +117,7 @@ def evaluate_bulk(config: EnvironmentConfig, context: dict, key_kind: str) -> tu
         flag = config.flags[key]
         if not visible(flag, key_kind):
             continue
-        resolution = evaluate(flag, context)
+        resolution = evaluate(flag, context, config.flags)
         if resolution.error_code:
             items.append({"key": key, "errorCode": resolution.error_code, "errorDetails": resolution.error_details,
                           "metadata": resolution.metadata})

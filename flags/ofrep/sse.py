@@ -80,11 +80,15 @@ def format_event(data: dict) -> bytes:
 
 
 def for_key_kind(message: dict, kind: str) -> dict:
-    """What a stream of that key kind may see of a change."""
-    shown = {k: v for k, v in message.items() if k != "client"}
-    if kind != SdkKeyKind.SERVER and not message.get("client"):
-        for name in ("flag", "action", "change"):
-            shown.pop(name, None)
+    """What a stream of that key kind may see of a change: a client key sees the names of
+    client-side flags only (the changed one, and those whose answers depend on it)."""
+    shown = {k: v for k, v in message.items() if k not in ("client", "client_dependants")}
+    if kind != SdkKeyKind.SERVER:
+        if "dependants" in message:
+            shown["dependants"] = message.get("client_dependants", [])
+        if not message.get("client"):
+            for name in ("flag", "action", "change"):
+                shown.pop(name, None)
     return shown
 
 

@@ -33,3 +33,23 @@ def percent(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def pending_approvals(project) -> int:
+    from flags.models import ApprovalRequest, ApprovalStatus
+
+    return ApprovalRequest.objects.filter(flag__project=project, status=ApprovalStatus.PENDING).count()
+
+
+@register.filter
+def step_text(step) -> str:
+    from flags.schedules import describe_step
+
+    return describe_step(step)
+
+
+@register.filter
+def weight_list(weights) -> str:
+    """{"a": 45, "b": 55} → 'a 45 % · b 55 %'."""
+    return " · ".join(f"{name} {value:g} %" for name, value in (weights or {}).items())

@@ -1,7 +1,8 @@
 """The flags REST API for CI/CD: the same bearer tokens as the groups API (projects.api).
 
 Members of a project read its flags; creating needs `flags.add_flag`, changing and disabling
-`flags.change_flag`. Bad input answers 400 `{"detail": message}`.
+`flags.change_flag`. Bad input answers 400 `{"detail": message}`; a change held for approval
+409 `{"detail", "approval_required": true, "widening": [...]}` (ask with …/approval-requests/).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from functools import wraps
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from flags import audit, changes
+from flags import audit, changes, prerequisites
 from flags.access import CHANGE_FLAG, flag_for_user
+from flags.policy import ApprovalRequired
 from flags.serializers import environment_states, flag_fields, flag_json, reason_of
 from flags.validation import InvalidChange, message
 from projects.access import project_member_required, require_perm
@@ -26,6 +28,9 @@ def answers_bad_input(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
+        except ApprovalRequired as exc:
+            return JsonResponse({"detail": message(exc), "approval_required": True, "environment": exc.environment,
+                                 "widening": exc.widening}, status=409)
         except InvalidChange as exc:
             raise BadRequest(message(exc)) from None
 
@@ -57,7 +62,7 @@ def flag_resource(request, project_id: int, key: str):
         changes.change_flag(flag, fields=flag_fields(data, flag.project), states=environment_states(data),
                             actor=request.user, source="api", reason=reason_of(data))
         flag.refresh_from_db()
-    return JsonResponse(flag_json(flag))
+    return JsonResponse(flag_json(flag, dependants=prerequisites.dependants(flag.project_id, flag.key)))
 
 
 def _switch(request, project_id: int, key: str, turn):

@@ -1,4 +1,7 @@
-"""Dashboard pages for flags: the list, a flag's page, and its state changes (POST + CSRF)."""
+"""Dashboard pages for flags: the list, a flag's page, and its state changes (POST + CSRF).
+
+A state change held for approval (flags.policy) becomes an approval request on the spot, with
+the same changes and reason, and the page says so."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.redis_clients import redis_client
-from flags import audit, changes, stale
+from flags import approvals, audit, changes, prerequisites, stale
 from flags.access import CHANGE_FLAG, flag_for_user
 from flags.environments import project_environments
-from flags.forms import FlagCreateForm, StateForm, SwitchForm, TriggerForm
+from flags.forms import FlagCreateForm, PrerequisitesForm, ScheduleForm, StateForm, SwitchForm, TriggerForm
+from flags.models import ApprovalStatus
+from flags.policy import ApprovalRequired, approval_environments
 from flags.validation import InvalidChange, message
 from projects.access import project_member_required
 
@@ -61,8 +66,29 @@ def flag_detail(request, project_id: int, key: str):
         "environments": project_environments(flag.project_id), "switch_form": SwitchForm(),
         "triggers": flag.triggers.active(), "trigger_form": TriggerForm(),
         "history": audit.changes_for(flag.project, flag.key)[:100],
+        "required_by": prerequisites.dependants(flag.project_id, flag.key),
+        "blocked": prerequisites.blocked_environments(flag),
+        "prerequisites_form": PrerequisitesForm(initial={"prerequisites": PrerequisitesForm.text_of(flag.prerequisites)}),
+        "schedules": flag.schedules.select_related("created_by")[:20],
+        "schedule_form": ScheduleForm(initial={"start_at": timezone.localtime().replace(second=0, microsecond=0),
+                                               "every_minutes": 60}),
+        "pending": flag.approval_requests.filter(status=ApprovalStatus.PENDING).select_related("requested_by"),
+        "approval_environments": approval_environments(flag.project_id),
     }
     return render(request, "flags/flag_detail.html", context)
+
+
+def _held(request, flag, environment: str, state: dict, reason: str):
+    """The change needs approval: ask for it with the same changes and reason."""
+    try:
+        made = approvals.request_change(flag, environment, state, actor=request.user, reason=reason, source="dashboard")
+    except InvalidChange as exc:
+        messages.error(request, f"{environment} needs a second member's approval to enable or widen a flag, "
+                                f"and the request could not be made: {message(exc)}")
+        return _to_detail(flag)
+    messages.warning(request, f"Held for approval: {', '.join(made.widening)} in {environment} needs a second member. "
+                              f"Request #{made.id} is waiting.")
+    return redirect("flags:approval_detail", project_id=flag.project_id, request_id=made.id)
 
 
 def _switch(request, project_id: int, key: str, turn, verb: str):
@@ -73,6 +99,8 @@ def _switch(request, project_id: int, key: str, turn, verb: str):
             raise InvalidChange(f"a reason is required to {verb} a flag")
         data = form.cleaned_data
         change = turn(flag, data["environment"], actor=request.user, reason=data["reason"], source="dashboard")
+    except ApprovalRequired:
+        return _held(request, flag, form.cleaned_data["environment"], {"enabled": True}, form.cleaned_data["reason"])
     except InvalidChange as exc:
         messages.error(request, message(exc))
         return _to_detail(flag)
@@ -103,8 +131,27 @@ def environment_update(request, project_id: int, key: str):
             raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
         change = changes.update_environment(flag, form.cleaned_data["environment"], form.state(), actor=request.user,
                                             source="dashboard", reason=form.cleaned_data["reason"])
+    except ApprovalRequired:
+        return _held(request, flag, form.cleaned_data["environment"], form.state(), form.cleaned_data["reason"])
     except InvalidChange as exc:
         messages.error(request, f"Not saved: {message(exc)}")
         return _to_detail(flag)
     messages.success(request, "Saved: apps see it on their next evaluation." if change else "Nothing changed.")
+    return _to_detail(flag)
+
+
+@login_required
+@require_POST
+def prerequisites_update(request, project_id: int, key: str):
+    flag = flag_for_user(request.user, project_id, key, perm=CHANGE_FLAG)
+    form = PrerequisitesForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidChange(" ".join(" ".join(errs) for errs in form.errors.values()))
+        change = changes.update_flag(flag, {"prerequisites": form.cleaned_data["prerequisites"]}, actor=request.user,
+                                     source="dashboard", reason=form.cleaned_data["reason"])
+    except InvalidChange as exc:
+        messages.error(request, f"Prerequisites not saved: {message(exc)}")
+        return _to_detail(flag)
+    messages.success(request, "Prerequisites saved: apps see them on their next evaluation." if change else "Nothing changed.")
     return _to_detail(flag)

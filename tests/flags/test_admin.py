@@ -3,7 +3,7 @@
 import pytest
 
 from flags.models import Flag, FlagChange, FlagEnvironment
-from tests.flags.factories import make_flag
+from tests.flags.factories import admin_change_form, make_flag
 
 
 @pytest.fixture
@@ -83,31 +83,10 @@ def test_admin_add_refuses_an_owner_outside_the_project(admin_client, project, c
     assert not Flag.objects.filter(key="x").exists()
 
 
-def _change_form(flag, **overrides):
-    states = list(flag.environments.all())
-    data = {
-        "name": flag.name, "description": flag.description, "kind": flag.kind, "owner": flag.owner_id,
-        "variants": '{"on": true, "off": false}', "off_variant": "off", "team": flag.team, "ticket": "",
-        "repository_path": "", "lifetime_days": "", "reason": "",
-        "environments-TOTAL_FORMS": len(states), "environments-INITIAL_FORMS": len(states),
-        "environments-MIN_NUM_FORMS": 0, "environments-MAX_NUM_FORMS": 1000,
-        "changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0, "changes-MIN_NUM_FORMS": 0, "changes-MAX_NUM_FORMS": 0,
-    }
-    for i, state in enumerate(states):
-        data.update({
-            f"environments-{i}-id": state.id, f"environments-{i}-flag": flag.id,
-            f"environments-{i}-environment": state.environment, f"environments-{i}-default_variant": state.default_variant,
-            f"environments-{i}-rollout_percentage": str(state.rollout_percentage), f"environments-{i}-rules": "[]",
-            f"environments-{i}-allow_keys": "[]", f"environments-{i}-deny_keys": "[]",
-        })
-    data.update(overrides)
-    return data
-
-
 def test_editing_a_flag_and_its_rollout_in_the_admin_is_audited(admin_client, project):
     flag = make_flag(project)
     index = [s.environment for s in flag.environments.all()].index("production")
-    data = _change_form(flag, team="payments", reason="ramp down", **{f"environments-{index}-rollout_percentage": "5"})
+    data = admin_change_form(flag, team="payments", reason="ramp down", **{f"environments-{index}-rollout_percentage": "5"})
     response = admin_client.post(f"/admin/flags/flag/{flag.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     updated = FlagChange.objects.get(action="updated")
@@ -158,7 +137,7 @@ def test_staff_see_only_their_projects_flags(client, project, charlie, django_us
 def test_adding_an_environment_in_the_inline_is_audited(admin_client, project):
     flag = make_flag(project)
     n = flag.environments.count()
-    data = _change_form(flag, **{"environments-TOTAL_FORMS": n + 1, f"environments-{n}-flag": flag.id,
+    data = admin_change_form(flag, **{"environments-TOTAL_FORMS": n + 1, f"environments-{n}-flag": flag.id,
                                  f"environments-{n}-environment": "eu-canary", f"environments-{n}-default_variant": "on",
                                  f"environments-{n}-rollout_percentage": "10", f"environments-{n}-rules": "[]",
                                  f"environments-{n}-allow_keys": "[]", f"environments-{n}-deny_keys": "[]"})
@@ -174,7 +153,7 @@ def test_inline_refuses_a_rule_with_an_unknown_condition(admin_client, project):
     flag = make_flag(project)
     index = [s.environment for s in flag.environments.all()].index("production")
     bad = '[{"conditions": [{"attribute": "plan", "op": "regex", "value": "x"}], "variant": "on"}]'
-    response = admin_client.post(f"/admin/flags/flag/{flag.pk}/change/", _change_form(flag, **{f"environments-{index}-rules": bad}))
+    response = admin_client.post(f"/admin/flags/flag/{flag.pk}/change/", admin_change_form(flag, **{f"environments-{index}-rules": bad}))
     assert response.status_code == 200 and "unknown condition" in response.content.decode()
     assert FlagEnvironment.objects.get(flag=flag, environment="production").rules == []
 

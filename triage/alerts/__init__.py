@@ -38,6 +38,8 @@ def notify(project_id: int, trigger: str, *, now: dt.datetime, group_id: int | N
     matched = [rule for rule in rules.enabled_rules(project_id, trigger) if rules.matches(rule, value)]
     if not matched:
         return 0
+    if flag_key:
+        _pause_rollouts(project_id, flag_key, details, rules.reason(matched[0], trigger, value, flag_key, details))
     redis = redis_client()
     deliveries = [
         AlertDelivery(rule=rule, fired_at=now, trigger=trigger, group_id=group_id, flag_key=(flag_key or "")[:200],
@@ -46,6 +48,17 @@ def notify(project_id: int, trigger: str, *, now: dt.datetime, group_id: int | N
         for channel, target in _targets(rule)
     ]
     return _queue(AlertDelivery.objects.bulk_create(deliveries))
+
+
+def _pause_rollouts(project_id: int, flag_key: str, details: dict, reason: str) -> None:
+    """An alert on a flag pauses its scheduled and progressive changes (in the environment the
+    alert names, else everywhere), even when the rule's repeat limit holds this message back."""
+    from triage import flagstate
+
+    try:
+        flagstate.pause_rollouts(project_id, flag_key, details.get("environment"), reason)
+    except Exception:  # telling people matters more; the next firing pauses them
+        log.exception("could not pause the schedules of %s", flag_key)
 
 
 def notify_user(user, subject: str, text: str, *, now: dt.datetime, details: dict) -> int:

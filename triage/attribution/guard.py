@@ -122,4 +122,5 @@ def _alert(group: ErrorGroup, attribution: Attribution, now: dt.datetime) -> Non
     top = attribution.top
     if top is not None and top.rate_with is not None:
         alerts.notify(group.project_id, "flag_cohort", now=now, group_id=group.id, flag_key=top.key,
-                      value=top.rate_with, details={**details, "flag": top.key, "value": top.value, "evidence": top.evidence})
+                      value=top.rate_with, details={**details, "flag": top.key, "value": top.value, "evidence": top.evidence,
+                                                    "environment": top.environment})

@@ -71,6 +71,17 @@ def flag_errors_page(redis, projects: list, project, environment: str, now: dt.d
     return FlagErrorsPage(projects, project, environment, rows)
 
 
+def flag_error_evidence(redis, project_id: int, key: str, environment: str, now: dt.datetime) -> FlagErrorsRow:
+    """One flag's row of this page: what an approval request shows as the flag's error evidence
+    (triage.flagstate hands it to the flags app)."""
+    row = FlagErrorsRow(key, flagstate.flags_by_key([project_id], [key]).get((project_id, key)),
+                        ProjectFlag.objects.filter(project_id=project_id, key=key).values_list("count", flat=True).first() or 0)
+    window = _window_events(project_id, environment, now - WINDOW)
+    row.cohorts = _cohorts(redis, project_id, environment, row, window, now)
+    row.groups = _groups(key, window)
+    return row
+
+
 def flag_error_rows(redis, project_id: int, environment: str, now: dt.datetime) -> list[FlagErrorsRow]:
     flags = flagstate.flags_by_key([project_id])
     seen: dict[str, int] = defaultdict(int)

@@ -3,12 +3,9 @@
 
 import json
 import threading
-import uuid
 
 import pytest
 import requests
-from openfeature import api
-from openfeature.contrib.provider.ofrep import OFREPProvider
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import Reason
@@ -21,19 +18,6 @@ from tests.flags.factories import make_flag, make_sdk_key
 from tests.live import wait_for
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def ofrep_client(live_stack):
-    """An OpenFeature client of its own domain, pointed at the live server with a swappable key."""
-    domain = f"switchyard-{uuid.uuid4().hex[:8]}"
-    holder = {"key": ""}
-    api.set_provider(OFREPProvider(live_stack.url, headers_factory=lambda: {"Authorization": f"Bearer {holder['key']}"},
-                                   timeout=5), domain)
-    client = api.get_client(domain)
-    client.use_key = lambda key: holder.update(key=key)
-    yield client
-    api.clear_providers()
 
 
 def user(key="user-42", **attributes):

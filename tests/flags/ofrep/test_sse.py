@@ -23,6 +23,15 @@ def test_a_client_key_sees_a_flag_name_only_for_client_side_flags():
     assert sse.for_key_kind({**message, "client": True}, "client")["flag"] == "secret-pricing"
 
 
+def test_a_client_key_sees_only_the_client_side_dependants_of_a_change():
+    message = {"type": "refetchEvaluation", "etag": "v3", "environment": "production", "flag": "new-checkout",
+               "action": "disabled", "client": False, "dependants": ["tax", "tax-banner"], "client_dependants": ["tax-banner"]}
+    assert sse.for_key_kind(message, "client") == {"type": "refetchEvaluation", "etag": "v3", "environment": "production",
+                                                   "dependants": ["tax-banner"]}
+    assert sse.for_key_kind(message, "server")["dependants"] == ["tax", "tax-banner"]
+    assert "client_dependants" not in sse.for_key_kind(message, "server")
+
+
 def test_streams_are_capped_per_key_and_a_closed_one_frees_its_place(settings):
     settings.SWITCHYARD = {**settings.SWITCHYARD, "FLAGS_SSE_STREAMS_PER_KEY": {"server": 2, "client": 5}}
     hub = sse.ChangeHub()

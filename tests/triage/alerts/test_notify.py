@@ -145,3 +145,25 @@ def test_details_as_the_attribution_passes_them_name_the_group_and_link_to_it(pr
                 details={**details, "flag": "new-checkout", "mode": "enforce"})
     told = AlertDelivery.objects.get(rule=None)
     assert told.flag_key == "new-checkout" and told.details["url"].endswith(f"/groups/{group.id}/")
+
+
+def test_an_alert_on_a_flag_pauses_its_progressive_rollout_there(project, redis_client, queued, alice):
+    import datetime as dt
+
+    from flags import schedules
+    from flags.models import Schedule
+    from tests.flags.factories import make_flag
+
+    flag = make_flag(project, "new-checkout", environments={})
+    running = schedules.create_schedule(flag, "production", schedules.progressive_steps([1, 5], 30), actor=alice,
+                                        source="api", start_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), reason="ramp")
+    elsewhere = schedules.create_schedule(flag, "staging", [{"changes": {"enabled": True}}], actor=alice, source="api",
+                                          start_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), reason="try")
+    rule(project, "flag_cohort", threshold=0.25)
+    fire(project, "flag_cohort", flag_key="new-checkout", value=0.4,
+         details={"flag": "new-checkout", "environment": "production"})
+    assert Schedule.objects.get(pk=running.pk).status == "paused"
+    assert "Affected rate 0.4 with new-checkout" in Schedule.objects.get(pk=running.pk).status_reason
+    assert Schedule.objects.get(pk=elsewhere.pk).status == "scheduled"
+    fire(project, "flag_cohort", flag_key="new-checkout", value=0.1, details={"flag": "new-checkout"})  # below: no alert
+    assert Schedule.objects.get(pk=elsewhere.pk).status == "scheduled"

@@ -16,11 +16,10 @@ from openfeature import api
 from openfeature.contrib.provider.ofrep import OFREPProvider
 from openfeature.evaluation_context import EvaluationContext
 
-from config.processes import beat_command
 from flags import changes
 from flags.models import FlagChange
 from tests.flags.factories import make_flag, make_sdk_key
-from tests.live import ROOT, Process, child_env, wait_for
+from tests.live import ROOT, wait_for
 from triage.alerts.rules import create_rule
 from triage.grouping import counters
 
@@ -47,13 +46,6 @@ def webhook():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/hook", Receiver.received
     server.shutdown()
-
-
-@pytest.fixture
-def beat(live_stack, tmp_path):
-    process = Process(beat_command("--schedule", str(tmp_path / "schedule"), "--loglevel=INFO"), child_env(), "beat")
-    yield process
-    process.stop()
 
 
 def usual_traffic(redis_client, project) -> None:

@@ -78,3 +78,17 @@ def test_no_disable_button_without_the_permission(client, bob, project, demo_fla
 def test_another_projects_flags_are_not_found(client, alice, project, other_project):
     client.force_login(alice)
     assert client.get("/flag-errors/", {"project": other_project.id}).status_code == 404
+
+
+def test_an_approval_request_shows_the_same_cohorts_and_groups_as_its_evidence(flag_errors, project):
+    """triage.flagstate hands this page's row to the flags app's approval requests (flags imports
+    nothing of triage)."""
+    import datetime as dt
+
+    from flags.approvals import error_evidence
+
+    [evidence] = error_evidence(project, "new-checkout", "production", dt.datetime.now(dt.UTC))
+    assert evidence.window == "last 60 minutes in production"
+    assert {(c.value, c.exposed, c.affected, c.events) for c in evidence.cohorts} == {("true", 10, 3, 6), ("false", 0, 0, 2)}
+    assert [g.events for g in evidence.groups] == [5, 3]
+    assert all("/groups/" in g.url and not g.suspect for g in evidence.groups)
