@@ -249,6 +249,19 @@ class ProjectFlag(Breakdown):
         constraints = [models.UniqueConstraint(fields=["project", "key", "value"], name="project_flag_unique")]
 
 
+class GroupTagValue(Breakdown):
+    """How many of a group's events carried a tag with a value (triage.digest.tags): the group
+    page's tag breakdowns and the list's tag search read these, never the events."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="tag_counts")
+    key = models.CharField(max_length=32)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "key", "value"], name="group_tag_value_unique")]
+        indexes = [models.Index(fields=["key", "value"], name="group_tag_key_value")]
+
+
 class GroupCallPath(Breakdown):
     """A distinct chain of in-app callers that reached a group's crash site."""
 

@@ -24,6 +24,15 @@
   document.addEventListener("htmx:beforeRequest", function (e) {
     if (document.visibilityState !== "visible" && e.detail.elt.matches("[data-poll-when-visible]")) e.preventDefault();
   });
+  // A search the list cannot read answers 400 with the reason in place of the rows: show it
+  // (htmx swaps no 4xx by default).
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (xhr.status === 400 && xhr.responseText.indexOf("data-search-error") !== -1) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
   // A failed live refresh keeps the rows on screen and says so, instead of failing silently.
   document.addEventListener("htmx:responseError", function (e) { flag(e.target, "The last refresh failed; retrying."); });
   document.addEventListener("htmx:sendError", function (e) { flag(e.target, "The server is unreachable; retrying."); });

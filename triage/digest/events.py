@@ -41,6 +41,7 @@ from triage.models import (
     GroupEnvironment,
     GroupFlag,
     GroupRelease,
+    GroupTagValue,
     ProjectFlag,
     RaiseHelperCall,
     Release,
@@ -291,7 +292,8 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
 
 
 def record_breakdowns(new: list[Prepared], groups, releases) -> None:
-    """Counts per group × release, environment, flag and call path, and the project's flag baseline."""
+    """Counts per group × release, environment, flag, tag value and call path, and the project's
+    flag baseline."""
 
     def group_id(p: Prepared) -> int:
         return groups[(p.message.project_id, p.fingerprint.hash)].id
@@ -303,6 +305,7 @@ def record_breakdowns(new: list[Prepared], groups, releases) -> None:
     _increment(GroupEnvironment, ["group", "environment"], (((group_id(p), p.fields.environment), p) for p in new))
     _increment(GroupFlag, ["group", "key", "value"], (((group_id(p), k, v), p) for p in new for k, v in p.fields.flags.items()))
     _increment(ProjectFlag, ["project", "key", "value"], (((p.message.project_id, k, v), p) for p in new for k, v in p.fields.flags.items()))
+    _increment(GroupTagValue, ["group", "key", "value"], (((group_id(p), k, v), p) for p in new for k, v in p.fields.tags))
     frames = {(group_id(p), p.fingerprint.call_path_hash[:32]): clean_json(p.fingerprint.call_path) for p in new}
     _increment(GroupCallPath, ["group", "path_hash"], ((key, p) for p in new for key in [(group_id(p), p.fingerprint.call_path_hash[:32])]), extra=lambda key: {"frames": frames[key]})
 

@@ -7,7 +7,7 @@ Each function takes the group and `now`, and costs a fixed number of queries.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
@@ -28,6 +28,7 @@ from triage.models import (
 from triage.pages import charts
 from triage.pages.event_view import EventView, event_view
 from triage.pages.flag_panel import flag_panel
+from triage.pages.tag_breakdowns import TagBreakdown, tag_breakdowns
 from triage.payloads import read_payload
 
 RECENT_EVENTS = 15
@@ -57,6 +58,7 @@ class GroupDetailPage:
     chart_ranges: list[str]
     why: WhyGrouped
     suggestion: Suggestion | None = None  # the responsible developer (triage.attribution.owners)
+    tags: list[TagBreakdown] = field(default_factory=list)
 
 
 def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
@@ -80,6 +82,7 @@ def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime,
         chart_ranges=list(charts.RANGES),
         why=why_grouped(group, event),
         suggestion=owners.suggest(group, attribution.suspicions),
+        tags=tag_breakdowns(group),
     )
 
 
