@@ -120,6 +120,7 @@ class ErrorGroup(models.Model):
 class GroupFingerprintKind(models.TextChoices):
     TRANSITION = "transition", "found by the previous algorithm"
     RAISE_HELPER = "raise_helper", "its caller, were its crash site a raise-helper"
+    MERGED = "merged", "merged in from another group"
 
 
 class GroupFingerprint(models.Model):
@@ -128,7 +129,8 @@ class GroupFingerprint(models.Model):
     Either a newer algorithm's fingerprint of an event the previous algorithm's fingerprint led
     here during the transition after an upgrade, or, for a group made from an event whose crash
     site may be a raise-helper, that event's caller-decides fingerprint, so the group keeps its
-    events once the helper is learned (triage.fingerprint.raise_helpers).
+    events once the helper is learned (triage.fingerprint.raise_helpers), or the fingerprints of
+    a group merged into this one by hand (triage.grouping.regroup), so its events keep coming here.
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
@@ -184,6 +186,9 @@ class ErrorEvent(models.Model):
     trace_id = models.CharField(max_length=64, blank=True, default="")
     flags = models.JSONField(default=dict)
     call_path_hash = models.CharField(max_length=32, blank=True, default="")
+    # The fingerprint that led the event to its group (one of the group's: unmerge splits by it).
+    # Empty for events stored before fingerprints were recorded.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     # The event as the SDK sent it: kept as text so the worker never re-serialises 6 KB per event.
     payload = models.TextField()
 
@@ -307,6 +312,24 @@ class LogEntry(models.Model):
         indexes = [models.Index(fields=["project", "-timestamp"], name="log_project_time")]
 
 
+class GroupRedirect(models.Model):
+    """A group merged into another one: its page, links and stray counts lead to ``group``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    previous_group_id = models.BigIntegerField(unique=True)
+    group = models.ForeignKey("ErrorGroup", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+
+class CountMove(models.Model):
+    """Counts in Redis still to follow a merge or an unmerge that committed (an outbox): written
+    in the regrouping's transaction, deleted once applied (triage.grouping.count_moves)."""
+
+    kind = models.CharField(max_length=8)  # "merge" or "split"
+    data = models.JSONField()
+    created_at = models.DateTimeField()
+
+
 class GroupActivityKind(models.TextChoices):
     RESOLVED = "resolved"
     RESOLVED_IN_NEXT_RELEASE = "resolved_in_next_release"
@@ -317,6 +340,8 @@ class GroupActivityKind(models.TextChoices):
     FLAG_DISABLED = "flag_disabled"
     REGRESSED = "regressed"
     SUGGESTED = "suggested"
+    MERGED = "merged"
+    UNMERGED = "unmerged"
 
 
 class GroupActivity(models.Model):

@@ -3,6 +3,7 @@ from django.urls import path
 from triage import api, api_alerts, api_ownership, api_releases, api_suspects
 from triage.views import (
     alerts,
+    bulk_actions,
     dead_letters,
     developers,
     first_run,
@@ -36,6 +37,7 @@ urlpatterns = [
     path("dead-letters/purge/", dead_letters.dead_letter_purge, name="dead_letter_purge"),
     path("health/", health.health, name="health"),
     path("groups/", group_list.group_list, name="group_list"),
+    path("groups/bulk/", bulk_actions.group_bulk, name="group_bulk"),
     path("groups/<int:group_id>/", group_detail.group_detail, name="group_detail"),
     path("groups/<int:group_id>/chart/", group_detail.group_chart, name="group_chart"),
     path("groups/<int:group_id>/resolve/", group_actions.group_resolve, name="group_resolve"),
@@ -43,6 +45,7 @@ urlpatterns = [
     path("groups/<int:group_id>/ignore/", group_actions.group_ignore, name="group_ignore"),
     path("groups/<int:group_id>/reopen/", group_actions.group_reopen, name="group_reopen"),
     path("groups/<int:group_id>/assign/", group_actions.group_assign, name="group_assign"),
+    path("groups/<int:group_id>/unmerge/", group_actions.group_unmerge, name="group_unmerge"),
     path("groups/<int:group_id>/accept-suggestion/", group_actions.group_accept_suggestion, name="group_accept_suggestion"),
     path("releases/", releases.release_list, name="release_list"),
     path("releases/compare/", releases.release_compare, name="release_compare"),

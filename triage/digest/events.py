@@ -260,7 +260,7 @@ def stored_events(batch: list[Prepared]) -> dict[tuple[int, str], tuple[int, str
 
 EVENT_FIELDS = [
     "project", "group", "event_id", "stream_id", "timestamp", "received_at", "release", "environment",
-    "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "payload",
+    "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "fingerprint", "payload",
 ]
 
 
@@ -283,6 +283,7 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
                 "trace_id": p.fields.trace_id,
                 "flags": p.fields.flags,
                 "call_path_hash": p.fingerprint.call_path_hash[:32],
+                "fingerprint": p.fingerprint.hash,
                 "payload": clean_payload(p.message.payload),
             }
             for p in new

@@ -17,7 +17,7 @@ from triage.attribution.evidence import Attribution, cached_attribution
 from triage.attribution.owners import Suggestion
 from triage.attribution.spikes import Spike
 from triage.fingerprint import ALGORITHMS, Fingerprint, fingerprint_event, parse_rules
-from triage.grouping import counters, series
+from triage.grouping import counters, regroup, series
 from triage.models import (
     ErrorEvent,
     ErrorGroup,
@@ -59,6 +59,7 @@ class GroupDetailPage:
     why: WhyGrouped
     suggestion: Suggestion | None = None  # the responsible developer (triage.attribution.owners)
     tags: list[TagBreakdown] = field(default_factory=list)
+    fingerprints: list[tuple[str, str, int]] = field(default_factory=list)  # what unmerge can split out
 
 
 def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
@@ -83,6 +84,7 @@ def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime,
         why=why_grouped(group, event),
         suggestion=owners.suggest(group, attribution.suspicions),
         tags=tag_breakdowns(group),
+        fingerprints=regroup.group_fingerprints(group),
     )
 
 
