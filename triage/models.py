@@ -452,6 +452,31 @@ class ProjectOwnership(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
 
+class ProjectFingerprintRules(models.Model):
+    """A project's fingerprint rules (triage.fingerprint.fingerprint_rules): which events group
+    together by what they say, whatever their stacks. Changed only through
+    triage.grouping.rule_changes, which writes a FingerprintRulesChange for each change."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="fingerprint_rules")
+    rules = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class FingerprintRulesChange(models.Model):
+    """The audit of a project's fingerprint rules: who changed them, when, from what, to what, why."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    before = models.TextField(blank=True, default="")
+    after = models.TextField(blank=True, default="")
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
 class ReleaseCommit(models.Model):
     """A commit registered with a release (its API, or Sentry's release API for sentry-cli).
     ``position`` keeps the order sent, newest first as `git log` lists them."""

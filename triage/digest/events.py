@@ -24,8 +24,10 @@ from triage.digest.normalize import EventFields, clean, clean_json, clean_payloa
 from triage.fingerprint import (
     ALGORITHMS,
     Fingerprint,
+    FingerprintRule,
     fingerprint_event,
     learn_raise_helpers,
+    parse_fingerprint_rules,
     parse_rules,
     with_raise_helpers,
 )
@@ -72,8 +74,17 @@ def _rules(text: str) -> tuple[str, ...]:
         return ()  # a project saved with a bad rule still groups, by the default algorithm
 
 
-def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepared:
-    """Parses and fingerprints one message. Raises UndeliverableMessage for a non-event payload."""
+@lru_cache(maxsize=256)
+def _fingerprint_rules(text: str) -> tuple[FingerprintRule, ...]:
+    try:
+        return tuple(parse_fingerprint_rules(text))
+    except ValueError:
+        return ()  # checked when saved (triage.grouping.rule_changes); grouping never fails on it
+
+
+def prepare(message_id: bytes, message: IngestMessage, rules_text: str, fingerprint_rules_text: str = "") -> Prepared:
+    """Parses and fingerprints one message, with the project's stack rules and fingerprint rules
+    (their texts). Raises UndeliverableMessage for a non-event payload."""
     try:
         event = jsonutil.loads(message.payload)
     except (ValueError, UnicodeDecodeError):
@@ -82,7 +93,8 @@ def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepa
         raise UndeliverableMessage("payload is not a JSON object")
     received_at = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
     rules = _rules(rules_text)
-    return Prepared(message_id, message, event_fields(event, received_at), fingerprint_event(event, rules), received_at, rules)
+    fingerprint = fingerprint_event(event, rules, fingerprint_rules=_fingerprint_rules(fingerprint_rules_text))
+    return Prepared(message_id, message, event_fields(event, received_at), fingerprint, received_at, rules)
 
 
 def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
@@ -135,7 +147,8 @@ def apply_grouping_knowledge(batch: list[Prepared], now: dt.datetime) -> tuple[l
         fingerprint = with_raise_helpers(p.fingerprint, known.get(p.message.project_id, ()))
         algorithm = previous.get(p.message.project_id)
         old = None
-        if algorithm in ALGORITHMS and fingerprint is p.fingerprint:
+        # A fingerprint rule's grouping is wanted as written: no old group may claim its events.
+        if algorithm in ALGORITHMS and fingerprint is p.fingerprint and not fingerprint.rule:
             old = ALGORITHMS[algorithm](jsonutil.loads(p.message.payload), p.rules)
         result.append(replace(p, fingerprint=fingerprint, previous=old))
     per_frame = Counter((project_id, frame) for project_id, frame, _, _ in stored)

@@ -33,10 +33,11 @@ from django.db.models import Count, Max
 from projects.models import Project
 from triage import bulk
 from triage.digest.normalize import event_fields
-from triage.fingerprint import fingerprint_event, parse_rules
+from triage.fingerprint import fingerprint_event
 from triage.grouping import count_moves
 from triage.grouping.counters import minute_of
 from triage.grouping.groups import LEVEL_RANK
+from triage.grouping.rule_changes import project_fingerprint_rules, project_stack_rules
 from triage.models import (
     ErrorEvent,
     ErrorGroup,
@@ -224,7 +225,8 @@ class _Split:
             split.add(event)
         if split.first is not None:
             payload = ErrorEvent.objects.filter(id=split.first.id).values_list("payload", flat=True).get()
-            split.fingerprinted = fingerprint_event(read_payload(payload), _rules(project))
+            split.fingerprinted = fingerprint_event(read_payload(payload), project_stack_rules(project),
+                                                    fingerprint_rules=project_fingerprint_rules(project))
         return split
 
     def add(self, event: ErrorEvent) -> None:
@@ -296,13 +298,6 @@ def _subtract(model, group_id: int, keys: list[str], amounts: dict[tuple, int]) 
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
     model.objects.filter(group_id=group_id, count=0).delete()
-
-
-def _rules(project: Project) -> list[str]:
-    try:
-        return parse_rules(project.grouping_rules)
-    except ValueError:
-        return []
 
 
 def _new_group(source: ErrorGroup, chosen: set[str], extra: dict, split: _Split) -> ErrorGroup:

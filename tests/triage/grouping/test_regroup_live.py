@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.request
 from collections import Counter
 
 import pytest
@@ -14,10 +13,9 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from tests.factories import envelope
 from tests.live import wait_for
-from tests.triage.helpers import crash
-from triage import stream, tasks
+from tests.triage.helpers import crash, send_live, settled
+from triage import tasks
 from triage.grouping import counters
 from triage.grouping.regroup import merge_groups, unmerge_fingerprints
 from triage.models import ErrorEvent, ErrorGroup, GroupMinuteCount
@@ -25,11 +23,8 @@ from triage.models import ErrorEvent, ErrorGroup, GroupMinuteCount
 pytestmark = [pytest.mark.integration]
 
 
-def send(url: str, project, site: str) -> None:
-    key = project.keys.first()
-    request = urllib.request.Request(f"{url}/api/{project.id}/envelope/", data=envelope(crash(site)),
-                                     headers={"X-Sentry-Auth": f"Sentry sentry_key={key.public_key}, sentry_version=7"})
-    urllib.request.urlopen(request, timeout=10).read()
+def send(url: str, project, site: str, public_key: str = "") -> None:
+    send_live(url, project, crash(site), public_key)
 
 
 class Traffic(threading.Thread):
@@ -38,17 +33,13 @@ class Traffic(threading.Thread):
     def __init__(self, url, project, n: int):
         super().__init__(daemon=True)
         self.url, self.project, self.n, self.sent = url, project, n, 0
+        self.public_key = project.keys.first().public_key  # read here: the thread makes no query
 
     def run(self):
         for i in range(self.n):
-            send(self.url, self.project, "price" if i % 2 else "tax")
+            send(self.url, self.project, "price" if i % 2 else "tax", self.public_key)
             self.sent += 1
             time.sleep(0.01)
-
-
-def settled(client, expected: int) -> bool:
-    """Every event stored, and every stream message acknowledged (acknowledging deletes it)."""
-    return ErrorEvent.objects.count() == expected and client.xlen(stream.EVENTS) == 0
 
 
 def per_minute_in_redis(client, group_id: int) -> Counter:
