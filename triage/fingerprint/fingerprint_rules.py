@@ -44,6 +44,7 @@ _ALIASES = {
     "error.type": "type", "error.value": "value", "stack.module": "module", "stack.abs_path": "path",
     "stack.package": "package", "stack.function": "function",
 }
+_NAMES = {short: name for name, short in _ALIASES.items()}  # how a rule is written back: Sentry's names
 KEYS = {"type", "value", "message", "logger", "level", "release", "sdk", "family", "module", "path", "package", "function", "app"}
 _EXCEPTION_KEYS = {"type", "value"}
 _FRAME_KEYS = {"module", "path", "package", "function", "app"}
@@ -59,7 +60,7 @@ class Matcher:
     negated: bool = False
 
     def __str__(self) -> str:
-        return f"{'!' if self.negated else ''}{self.key}:{_quote(self.pattern)}"
+        return f"{'!' if self.negated else ''}{_NAMES.get(self.key, self.key)}:{_quote(self.pattern)}"
 
 
 @dataclass(frozen=True)

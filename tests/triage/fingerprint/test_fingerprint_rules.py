@@ -32,7 +32,7 @@ def test_full_syntax_comments_aliases_negation_variables_and_title():
     assert rule.matchers == (Matcher("type", "CardDeclined", True), Matcher("module", "shop.pay*"), Matcher("tags.tenant", "acme west"))
     assert rule.fingerprint == ("payments", "{{ error.type }}", "with space")
     assert (rule.title, rule.line) == ("Payments: {{ error.value }}", 3)
-    assert rule.text == '!type:CardDeclined module:shop.pay* tags.tenant:"acme west" -> payments, {{ error.type }}, "with space" title="Payments: {{ error.value }}"'
+    assert rule.text == '!error.type:CardDeclined stack.module:shop.pay* tags.tenant:"acme west" -> payments, {{ error.type }}, "with space" title="Payments: {{ error.value }}"'
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_a_rule_groups_events_that_would_group_apart():
     b = fingerprint_event(crash("ConnectionError", module="shop.mail", function="send"), fingerprint_rules=parsed)
     other = fingerprint_event(crash("ValueError"), fingerprint_rules=parsed)
     assert a.hash == b.hash != other.hash
-    assert a.rule == "type:ConnectionError -> connection-errors" and other.rule == ""
+    assert a.rule == "error.type:ConnectionError -> connection-errors" and other.rule == ""
     assert other.hash == fingerprint_event(crash("ValueError")).hash  # unmatched events group as without rules
     custom = [c for c in a.components if c.contributes]
     assert [(c.name, c.value) for c in custom] == [("custom", "connection-errors")]
