@@ -34,7 +34,8 @@ class BulkResult:
     def summary(self) -> str:
         verb = ACTIONS[self.action]
         if self.merged_into is not None:
-            return f"Merged {len(self.changed)} groups into #{self.merged_into.id} ({self.merged_into.title[:80]})."
+            n = len(self.changed)
+            return f"Merged {n} group{'s' if n != 1 else ''} into #{self.merged_into.id} ({self.merged_into.title[:80]})."
         parts = [f"{verb.capitalize()} {len(self.changed)} group{'s' if len(self.changed) != 1 else ''}"]
         if self.unchanged:
             parts.append(f"{len(self.unchanged)} already {verb}")

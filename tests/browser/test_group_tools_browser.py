@@ -69,7 +69,7 @@ def test_select_all_resolve_then_merge_two_from_the_list(live_stack, page, login
     page.check(f"input[name=group][value='{groups['tax'].id}']")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#bulk button[value=merge]")
-    page.locator(f"text=Merged 1 groups into #{groups['price'].id}").wait_for()
+    page.locator(f"text=Merged 1 group into #{groups['price'].id}").wait_for()
     page.screenshot(path=str(tmp_path / "bulk-merged.png"), full_page=True)
     assert not ErrorGroup.objects.filter(id=groups["tax"].id).exists()
     assert ErrorGroup.objects.get(id=groups["price"].id).event_count == 5

@@ -31,8 +31,8 @@ MAX_TAGS = 50  # per event: more would be a client tagging ids, not dimensions
 _KEY = re.compile(r"[a-zA-Z0-9_.:-]{1,32}")
 # Keys the group page lists first, in this order; every other key follows alphabetically.
 WELL_KNOWN = (
-    "browser", "browser.name", "os", "os.name", "device", "runtime", "server_name", "url", "transaction",
-    "user", "user.segment", "level", "handled", "mechanism", "logger",
+    "browser", "browser.name", "os", "os.name", "device", "runtime", "runtime.name", "server_name", "url",
+    "transaction", "user", "user.segment", "level", "handled", "mechanism", "logger",
 )
 
 Tags = tuple[tuple[str, str], ...]
