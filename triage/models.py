@@ -188,7 +188,9 @@ class ErrorEvent(models.Model):
     call_path_hash = models.CharField(max_length=32, blank=True, default="")
     # The fingerprint that led the event to its group (one of the group's: unmerge splits by it).
     # Empty for events stored before fingerprints were recorded.
-    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # A database default too: writers that list their columns (COPY in bench/generate_data.py, an
+    # older worker during a rolling upgrade) leave it empty rather than fail.
+    fingerprint = models.CharField(max_length=64, blank=True, default="", db_default="")
     # The event as the SDK sent it: kept as text so the worker never re-serialises 6 KB per event.
     payload = models.TextField()
 
