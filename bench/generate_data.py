@@ -48,9 +48,9 @@ from triage.models import (  # noqa: E402
     ErrorGroup,
     GroupEnvironment,
     GroupFlag,
-    GroupTagValue,
     GroupMinuteCount,
     GroupRelease,
+    GroupTagValue,
     ProjectFlag,
     Release,
 )

@@ -185,7 +185,9 @@ def unmerge_fingerprints(redis, group: ErrorGroup, fingerprints: Iterable[str], 
         raise ValueError("Pick the fingerprints to split out.")
     with count_moves.counts_lock(redis):
         with transaction.atomic():
-            source = ErrorGroup.objects.select_for_update().select_related("project").get(id=group.id)
+            source = ErrorGroup.objects.select_for_update().select_related("project").filter(id=group.id).first()
+            if source is None:
+                raise ValueError("This group was merged into another one meanwhile; unmerge from that group's page.")
             extra = {f.fingerprint: f for f in GroupFingerprint.objects.filter(group=source)}
             own = {source.fingerprint, *extra}
             if not chosen <= own:

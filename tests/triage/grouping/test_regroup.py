@@ -207,6 +207,8 @@ def test_unmerge_refuses_all_or_foreign_fingerprints(pair, redis_client, alice):
     with pytest.raises(ValueError, match="Pick"):
         unmerge_fingerprints(redis_client, price, [], actor=alice, now=timezone.now())
     assert ErrorGroup.objects.get().event_count == 5
+    with pytest.raises(ValueError, match="merged into another one meanwhile"):
+        unmerge_fingerprints(redis_client, tax, [tax.fingerprint], actor=alice, now=timezone.now())  # tax is gone
 
 
 def test_minutes_older_than_the_hot_counters_move_in_the_database(project, pair, redis_client, alice):
