@@ -7,7 +7,7 @@ grouping with the saved rules and with the proposed ones. An event counts as cha
 two fingerprints differ and the new one does not lead to the group the event is in already;
 where the new one leads is an existing group (found as the digest would find it) or a new group.
 Only events that a rule matches, saved or proposed, are fingerprinted again: the rest cannot
-change. 5,000 events take about a second.
+change. 5,000 events of about 6 KB took 1.0 to 1.5 s on a busy 2-core machine.
 """
 
 from __future__ import annotations
