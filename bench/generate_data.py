@@ -50,6 +50,7 @@ from triage.models import (  # noqa: E402
     GroupFlag,
     GroupMinuteCount,
     GroupRelease,
+    GroupTagValue,
     ProjectFlag,
     Release,
 )
@@ -166,9 +167,10 @@ PAYLOAD = (
 
 def _write_events(project, groups, releases, now, rng) -> dict:
     """Writes every group's events and returns the counts the breakdown tables need."""
-    agg = {"release": Counter(), "env": Counter(), "flag": Counter(), "minutes": Counter(), "project_flag": Counter(), "spans": {}}
+    agg = {"release": Counter(), "env": Counter(), "flag": Counter(), "tag": Counter(), "minutes": Counter(),
+           "project_flag": Counter(), "spans": {}}
     columns = ["project_id", "group_id", "event_id", "stream_id", "timestamp", "received_at", "release_id", "environment",
-               "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "payload"]
+               "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "fingerprint", "payload"]
     with transaction.atomic(), _Writer(ErrorEvent, columns) as out:
         for index, group in enumerate(groups):
             module, function = group.culprit.split(" in ")
@@ -182,8 +184,10 @@ def _write_events(project, groups, releases, now, rng) -> dict:
                     flags=json.dumps([{"flag": k, "result": v == "true"} for k, v in flags.items()]),
                 )
                 out.row([project.id, group.id, event_id, "", moment, moment, release.id, env, "error", group.title[:255],
-                         f"id:{user}", "", flags, "", payload])
+                         f"id:{user}", "", flags, "", group.fingerprint, payload])
                 _count(agg, group.id, release.id, env, flags, moment)
+                for tag in (("tenant", "acme"), ("user", f"id:{user}"), ("level", "error")):  # as triage.digest.tags reads PAYLOAD
+                    agg["tag"][(group.id, *tag)] += 1
     return agg
 
 
@@ -210,6 +214,9 @@ def _write_aggregates(project, agg: dict) -> None:
                 out.row([g, e, n, *spans[(g, "env", e)]])
         with _Writer(GroupFlag, ["group_id", "key", "value", "count", "first_seen", "last_seen"]) as out:
             for (g, k, v), n in agg["flag"].items():
+                out.row([g, k, v, n, *spans[(g,)]])
+        with _Writer(GroupTagValue, ["group_id", "key", "value", "count", "first_seen", "last_seen"]) as out:
+            for (g, k, v), n in agg["tag"].items():
                 out.row([g, k, v, n, *spans[(g,)]])
         with _Writer(GroupMinuteCount, ["group_id", "minute", "count"]) as out:
             for (g, minute), n in agg["minutes"].items():

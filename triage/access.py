@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from projects.access import member_object, require_perm
 from projects.members import projects_for
-from triage.models import ErrorGroup
+from triage.models import ErrorGroup, GroupRedirect
 
 CHANGE_GROUP = "triage.change_errorgroup"
 
@@ -27,3 +27,9 @@ def group_for_user(user, group_id: int, *, for_change: bool = False) -> ErrorGro
     if for_change:
         require_perm(user, CHANGE_GROUP)
     return group
+
+
+def redirected_group_id(user, group_id: int) -> int | None:
+    """The group a merged group went into, if the user may see it (else None: still a 404)."""
+    redirect = GroupRedirect.objects.filter(previous_group_id=group_id, project__in=projects_for(user)).first()
+    return redirect.group_id if redirect is not None else None

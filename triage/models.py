@@ -120,6 +120,7 @@ class ErrorGroup(models.Model):
 class GroupFingerprintKind(models.TextChoices):
     TRANSITION = "transition", "found by the previous algorithm"
     RAISE_HELPER = "raise_helper", "its caller, were its crash site a raise-helper"
+    MERGED = "merged", "merged in from another group"
 
 
 class GroupFingerprint(models.Model):
@@ -128,7 +129,8 @@ class GroupFingerprint(models.Model):
     Either a newer algorithm's fingerprint of an event the previous algorithm's fingerprint led
     here during the transition after an upgrade, or, for a group made from an event whose crash
     site may be a raise-helper, that event's caller-decides fingerprint, so the group keeps its
-    events once the helper is learned (triage.fingerprint.raise_helpers).
+    events once the helper is learned (triage.fingerprint.raise_helpers), or the fingerprints of
+    a group merged into this one by hand (triage.grouping.regroup), so its events keep coming here.
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
@@ -184,6 +186,11 @@ class ErrorEvent(models.Model):
     trace_id = models.CharField(max_length=64, blank=True, default="")
     flags = models.JSONField(default=dict)
     call_path_hash = models.CharField(max_length=32, blank=True, default="")
+    # The fingerprint that led the event to its group (one of the group's: unmerge splits by it).
+    # Empty for events stored before fingerprints were recorded.
+    # A database default too: writers that list their columns (COPY in bench/generate_data.py, an
+    # older worker during a rolling upgrade) leave it empty rather than fail.
+    fingerprint = models.CharField(max_length=64, blank=True, default="", db_default="")
     # The event as the SDK sent it: kept as text so the worker never re-serialises 6 KB per event.
     payload = models.TextField()
 
@@ -253,6 +260,19 @@ class ProjectFlag(Breakdown):
         constraints = [models.UniqueConstraint(fields=["project", "key", "value"], name="project_flag_unique")]
 
 
+class GroupTagValue(Breakdown):
+    """How many of a group's events carried a tag with a value (triage.digest.tags): the group
+    page's tag breakdowns and the list's tag search read these, never the events."""
+
+    group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="tag_counts")
+    key = models.CharField(max_length=32)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "key", "value"], name="group_tag_value_unique")]
+        indexes = [models.Index(fields=["key", "value"], name="group_tag_key_value")]
+
+
 class GroupCallPath(Breakdown):
     """A distinct chain of in-app callers that reached a group's crash site."""
 
@@ -317,6 +337,24 @@ class LogVolume(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "day"], name="logvolume_unique_day")]
 
 
+class GroupRedirect(models.Model):
+    """A group merged into another one: its page, links and stray counts lead to ``group``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    previous_group_id = models.BigIntegerField(unique=True)
+    group = models.ForeignKey("ErrorGroup", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+
+class CountMove(models.Model):
+    """Counts in Redis still to follow a merge or an unmerge that committed (an outbox): written
+    in the regrouping's transaction, deleted once applied (triage.grouping.count_moves)."""
+
+    kind = models.CharField(max_length=8)  # "merge" or "split"
+    data = models.JSONField()
+    created_at = models.DateTimeField()
+
+
 class GroupActivityKind(models.TextChoices):
     RESOLVED = "resolved"
     RESOLVED_IN_NEXT_RELEASE = "resolved_in_next_release"
@@ -327,6 +365,8 @@ class GroupActivityKind(models.TextChoices):
     FLAG_DISABLED = "flag_disabled"
     REGRESSED = "regressed"
     SUGGESTED = "suggested"
+    MERGED = "merged"
+    UNMERGED = "unmerged"
 
 
 class GroupActivity(models.Model):
@@ -435,6 +475,31 @@ class ProjectOwnership(models.Model):
     auto_assign = models.BooleanField(default=False)
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class ProjectFingerprintRules(models.Model):
+    """A project's fingerprint rules (triage.fingerprint.fingerprint_rules): which events group
+    together by what they say, whatever their stacks. Changed only through
+    triage.grouping.rule_changes, which writes a FingerprintRulesChange for each change."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="fingerprint_rules")
+    rules = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class FingerprintRulesChange(models.Model):
+    """The audit of a project's fingerprint rules: who changed them, when, from what, to what, why."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    before = models.TextField(blank=True, default="")
+    after = models.TextField(blank=True, default="")
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 class ReleaseCommit(models.Model):

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from triage.models import ErrorEvent, ErrorGroup, GroupFlag, GroupRelease, GroupStatus
+from triage.models import (
+    ErrorEvent,
+    ErrorGroup,
+    GroupEnvironment,
+    GroupFlag,
+    GroupRelease,
+    GroupStatus,
+    GroupTagValue,
+    Release,
+)
+from triage.search import GroupSearch, TagTerm, parse_search
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,7 @@ class GroupFilters:
     project_id: int | None = None
     search: str = ""  # in titles, culprits and event messages
     seen_since: dt.datetime | None = None  # last seen at or after
+    terms: GroupSearch = GroupSearch()  # the rest of the `query` parameter (triage.search)
 
     @classmethod
     def from_params(cls, params) -> GroupFilters:
@@ -37,9 +49,11 @@ class GroupFilters:
         project = params.get("project", "")
         if project and not project.isdigit():
             raise ValueError("project must be a project id")
+        terms = parse_search(params.get("query", ""))  # SearchError is a ValueError
         return cls(
             project_id=int(project) if project else None,
-            search=params.get("query", "").strip()[:200],
+            search=terms.text[:200],
+            terms=terms,
             release=params.get("release", ""),
             environment=params.get("environment", ""),
             flag_key=key,
@@ -68,7 +82,47 @@ def filter_groups(groups: QuerySet, f: GroupFilters) -> QuerySet:
         groups = groups.filter(assignee__username=f.assignee)
     if f.status:
         groups = groups.filter(status=f.status)
+    return filter_by_terms(groups, f.terms)
+
+
+def filter_by_terms(groups: QuerySet, terms: GroupSearch) -> QuerySet:
+    """The structured terms of a search (its free text is GroupFilters.search). Each is a column
+    test or an EXISTS over a breakdown table, so no term duplicates a group row."""
+    for status in terms.statuses:
+        groups = groups.filter(status=status)
+    if terms.is_assigned is not None:
+        groups = groups.filter(assignee__isnull=not terms.is_assigned)
+    for name in terms.assigned:
+        groups = groups.filter(assignee__isnull=True) if name == "none" else groups.filter(assignee__username=name)
+    for version in terms.releases:
+        groups = groups.filter(Exists(GroupRelease.objects.filter(group=OuterRef("pk"), release_id=_release_id(version))))
+    for environment in terms.environments:
+        groups = groups.filter(Exists(GroupEnvironment.objects.filter(group=OuterRef("pk"), environment=environment)))
+    for key, negated in terms.has:
+        has = Exists(GroupTagValue.objects.filter(group=OuterRef("pk"), key=key))
+        groups = groups.filter(~has if negated else has)
+    for term in terms.tags:
+        found = Exists(GroupTagValue.objects.filter(group=OuterRef("pk"), key=term.key, **_value_lookup(term)))
+        groups = groups.filter(~found if term.negated else found)
     return groups
+
+
+def _release_id(version: str):
+    """The release of that version in the group's own project; "latest": its newest release (as
+    "resolve in next release" reads it, triage.actions.latest_release)."""
+    releases = Release.objects.filter(project_id=OuterRef(OuterRef("project_id")))
+    if version == "latest":
+        releases = releases.order_by("-first_seen", "-id")
+    else:
+        releases = releases.filter(version=version)
+    return Subquery(releases.values("id")[:1])
+
+
+def _value_lookup(term: TagTerm) -> dict:
+    if not term.is_pattern:
+        return {"value": term.value}
+    pattern = "^" + ".*".join(re.escape(part) for part in term.value.split("*")) + "$"
+    return {"value__regex": pattern}
 
 
 SEARCH_EVENTS = 20_000  # newest events whose messages a search reads

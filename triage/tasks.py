@@ -8,13 +8,17 @@ from config.redis_clients import redis_client
 from triage import health, retention
 from triage.alerts import deliver
 from triage.alerts.deliver import DeliveryFailed
-from triage.grouping import counters
+from triage.grouping import count_moves, counters
 
 
 @shared_task(ignore_result=True)
 def roll_up_counts():
+    """Under the counts lock, so a merge's or unmerge's counts are copied whole; moves a crash or
+    an outage left behind are applied first (triage.grouping.count_moves)."""
     client, now = redis_client(), timezone.now()
-    rows = counters.roll_up_counts(client, now)
+    with count_moves.counts_lock(client, wait_seconds=20):
+        count_moves.apply_pending(client)
+        rows = counters.roll_up_counts(client, now)
     health.record_roll_up(client, now.timestamp())  # only once it went through: /health/ sees a late one
     return rows
 

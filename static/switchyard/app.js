@@ -30,6 +30,54 @@
   document.addEventListener("htmx:beforeRequest", function (e) {
     if (document.visibilityState !== "visible" && e.detail.elt.matches("[data-poll-when-visible]")) e.preventDefault();
   });
+  // A search the list cannot read answers 400 with the reason in place of the rows: show it
+  // (htmx swaps no 4xx by default).
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (xhr.status === 400 && xhr.responseText.indexOf("data-search-error") !== -1) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  // Bulk actions: the rows' checkboxes belong to the form#bulk above the rows (form="bulk"), so
+  // the 10 s refresh that swaps the rows keeps the form; the selection is kept here and restored.
+  var selected = new Set();
+  function boxes() { return Array.prototype.slice.call(document.querySelectorAll("input[name=group][form=bulk]")); }
+  function showSelection() {
+    var form = document.getElementById("bulk");
+    if (!form) return;
+    var shown = new Set(boxes().map(function (box) { return box.value; }));
+    selected.forEach(function (id) { if (!shown.has(id)) selected.delete(id); });  // only what is sent
+    boxes().forEach(function (box) { box.checked = selected.has(box.value); });
+    var all = document.querySelector("[data-select-page]");
+    var onPage = boxes();
+    if (all) all.checked = onPage.length > 0 && onPage.every(function (box) { return box.checked; });
+    var count = form.querySelector("[data-selected-count]");
+    if (count) count.textContent = selected.size ? selected.size + " selected" : "Select groups";
+    form.querySelectorAll("[data-needs-selection]").forEach(function (button) {
+      button.disabled = selected.size < Number(button.dataset.minSelection || 1);
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("input[name=group][form=bulk]")) {
+      if (e.target.checked) selected.add(e.target.value); else selected.delete(e.target.value);
+      showSelection();
+    } else if (e.target.matches("[data-select-page]")) {
+      boxes().forEach(function (box) { if (e.target.checked) selected.add(box.value); else selected.delete(box.value); });
+      showSelection();
+    }
+  });
+  document.addEventListener("submit", function (e) {
+    if (e.target.id !== "bulk") return;
+    var button = e.submitter;
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) { e.preventDefault(); return; }
+    e.target.querySelector("input[name=next]").value = location.pathname + location.search;
+  });
+  document.addEventListener("htmx:afterSwap", showSelection);
+  document.addEventListener("DOMContentLoaded", function () {
+    boxes().forEach(function (box) { if (box.checked) selected.add(box.value); });  // kept by the browser on back
+    showSelection();
+  });
   // A failed live refresh keeps the rows on screen and says so, instead of failing silently.
   document.addEventListener("htmx:responseError", function (e) { flag(e.target, "The last refresh failed; retrying."); });
   document.addEventListener("htmx:sendError", function (e) { flag(e.target, "The server is unreachable; retrying."); });

@@ -19,6 +19,27 @@ def push(project, redis_client, events: list[dict]) -> None:
     drain(redis_client)
 
 
+def send_live(url: str, project, event: dict, public_key: str = "") -> None:
+    """Through a live server's ingest, as the SDK sends it (a live worker digests it). A thread
+    passes the project's `public_key`, read beforehand: a query would open a connection of its own."""
+    import urllib.request
+
+    from tests.factories import envelope
+
+    public_key = public_key or project.keys.first().public_key
+    request = urllib.request.Request(f"{url}/api/{project.id}/envelope/", data=envelope(event),
+                                     headers={"X-Sentry-Auth": f"Sentry sentry_key={public_key}, sentry_version=7"})
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def settled(redis_client, expected: int) -> bool:
+    """`expected` events stored and every stream message acknowledged (acknowledging deletes it)."""
+    from triage import stream
+    from triage.models import ErrorEvent
+
+    return ErrorEvent.objects.count() == expected and redis_client.xlen(stream.EVENTS) == 0
+
+
 def crash(function: str = "price", module: str = "shop.pricing", exc_type: str = "ValueError", **overrides) -> dict:
     """An event whose crash site (and so its group) is module.function."""
     return with_crash_site(make_event(**overrides), module, function, exc_type)

@@ -24,8 +24,10 @@ from triage.digest.normalize import EventFields, clean, clean_json, clean_payloa
 from triage.fingerprint import (
     ALGORITHMS,
     Fingerprint,
+    FingerprintRule,
     fingerprint_event,
     learn_raise_helpers,
+    parse_fingerprint_rules,
     parse_rules,
     with_raise_helpers,
 )
@@ -41,6 +43,7 @@ from triage.models import (
     GroupEnvironment,
     GroupFlag,
     GroupRelease,
+    GroupTagValue,
     ProjectFlag,
     RaiseHelperCall,
     Release,
@@ -71,8 +74,17 @@ def _rules(text: str) -> tuple[str, ...]:
         return ()  # a project saved with a bad rule still groups, by the default algorithm
 
 
-def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepared:
-    """Parses and fingerprints one message. Raises UndeliverableMessage for a non-event payload."""
+@lru_cache(maxsize=256)
+def _fingerprint_rules(text: str) -> tuple[FingerprintRule, ...]:
+    try:
+        return tuple(parse_fingerprint_rules(text))
+    except ValueError:
+        return ()  # checked when saved (triage.grouping.rule_changes); grouping never fails on it
+
+
+def prepare(message_id: bytes, message: IngestMessage, rules_text: str, fingerprint_rules_text: str = "") -> Prepared:
+    """Parses and fingerprints one message, with the project's stack rules and fingerprint rules
+    (their texts). Raises UndeliverableMessage for a non-event payload."""
     try:
         event = jsonutil.loads(message.payload)
     except (ValueError, UnicodeDecodeError):
@@ -81,7 +93,8 @@ def prepare(message_id: bytes, message: IngestMessage, rules_text: str) -> Prepa
         raise UndeliverableMessage("payload is not a JSON object")
     received_at = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
     rules = _rules(rules_text)
-    return Prepared(message_id, message, event_fields(event, received_at), fingerprint_event(event, rules), received_at, rules)
+    fingerprint = fingerprint_event(event, rules, fingerprint_rules=_fingerprint_rules(fingerprint_rules_text))
+    return Prepared(message_id, message, event_fields(event, received_at), fingerprint, received_at, rules)
 
 
 def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
@@ -134,7 +147,8 @@ def apply_grouping_knowledge(batch: list[Prepared], now: dt.datetime) -> tuple[l
         fingerprint = with_raise_helpers(p.fingerprint, known.get(p.message.project_id, ()))
         algorithm = previous.get(p.message.project_id)
         old = None
-        if algorithm in ALGORITHMS and fingerprint is p.fingerprint:
+        # A fingerprint rule's grouping is wanted as written: no old group may claim its events.
+        if algorithm in ALGORITHMS and fingerprint is p.fingerprint and not fingerprint.rule:
             old = ALGORITHMS[algorithm](jsonutil.loads(p.message.payload), p.rules)
         result.append(replace(p, fingerprint=fingerprint, previous=old))
     per_frame = Counter((project_id, frame) for project_id, frame, _, _ in stored)
@@ -259,7 +273,7 @@ def stored_events(batch: list[Prepared]) -> dict[tuple[int, str], tuple[int, str
 
 EVENT_FIELDS = [
     "project", "group", "event_id", "stream_id", "timestamp", "received_at", "release", "environment",
-    "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "payload",
+    "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "fingerprint", "payload",
 ]
 
 
@@ -282,6 +296,7 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
                 "trace_id": p.fields.trace_id,
                 "flags": p.fields.flags,
                 "call_path_hash": p.fingerprint.call_path_hash[:32],
+                "fingerprint": p.fingerprint.hash,
                 "payload": clean_payload(p.message.payload),
             }
             for p in new
@@ -291,7 +306,8 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
 
 
 def record_breakdowns(new: list[Prepared], groups, releases) -> None:
-    """Counts per group × release, environment, flag and call path, and the project's flag baseline."""
+    """Counts per group × release, environment, flag, tag value and call path, and the project's
+    flag baseline."""
 
     def group_id(p: Prepared) -> int:
         return groups[(p.message.project_id, p.fingerprint.hash)].id
@@ -303,6 +319,7 @@ def record_breakdowns(new: list[Prepared], groups, releases) -> None:
     _increment(GroupEnvironment, ["group", "environment"], (((group_id(p), p.fields.environment), p) for p in new))
     _increment(GroupFlag, ["group", "key", "value"], (((group_id(p), k, v), p) for p in new for k, v in p.fields.flags.items()))
     _increment(ProjectFlag, ["project", "key", "value"], (((p.message.project_id, k, v), p) for p in new for k, v in p.fields.flags.items()))
+    _increment(GroupTagValue, ["group", "key", "value"], (((group_id(p), k, v), p) for p in new for k, v in p.fields.tags))
     frames = {(group_id(p), p.fingerprint.call_path_hash[:32]): clean_json(p.fingerprint.call_path) for p in new}
     _increment(GroupCallPath, ["group", "path_hash"], ((key, p) for p in new for key in [(group_id(p), p.fingerprint.call_path_hash[:32])]), extra=lambda key: {"frames": frames[key]})
 

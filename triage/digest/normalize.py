@@ -23,19 +23,24 @@ class EventFields:
     user_key: str
     trace_id: str
     flags: dict[str, str] = field(default_factory=dict)
+    tags: tuple[tuple[str, str], ...] = ()  # triage.digest.tags
 
 
 def event_fields(event: dict, received_at: dt.datetime) -> EventFields:
+    from triage.digest.tags import event_tags  # it cleans values with this module's clean()
+
     contexts = _dict(event.get("contexts"))
+    level, user_key = _level(event.get("level")), _user_key(_dict(event.get("user")))
     return EventFields(
         timestamp=parse_timestamp(event.get("timestamp"), received_at),
-        level=_level(event.get("level")),
+        level=level,
         release=_text(event.get("release"), 200),
         # The SDK defaults to "production"; an event with none is treated the same way.
         environment=_text(event.get("environment"), 64) or "production",
-        user_key=_user_key(_dict(event.get("user"))),
+        user_key=user_key,
         trace_id=_text(_dict(contexts.get("trace")).get("trace_id"), 64),
         flags=_flags(_dict(contexts.get("flags")).get("values")),
+        tags=event_tags(event, level, user_key),
     )
 
 

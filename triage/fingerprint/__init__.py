@@ -9,6 +9,7 @@ algorithm's fingerprint still leads an event to the group it made (triage.groupi
 from collections.abc import Callable
 
 from triage.fingerprint import v1, v2
+from triage.fingerprint.fingerprint_rules import FingerprintRule, parse_fingerprint_rules
 from triage.fingerprint.model import Component, Fingerprint, RaiseHelper
 from triage.fingerprint.parameterize import parameterize
 from triage.fingerprint.raise_helpers import MIN_CALLERS, learn_raise_helpers, with_raise_helpers
@@ -28,10 +29,12 @@ __all__ = [
     "PREVIOUS_ALGORITHM",
     "Component",
     "Fingerprint",
+    "FingerprintRule",
     "RaiseHelper",
     "fingerprint_event",
     "learn_raise_helpers",
     "parameterize",
+    "parse_fingerprint_rules",
     "parse_rules",
     "with_raise_helpers",
 ]

@@ -31,6 +31,11 @@ def fingerprint_entries(event: dict[str, Any]) -> list[str]:
     return [entry for entry in entries if entry.strip()]
 
 
+def resolve_variables(entry: str, lookup: VariableLookup) -> str:
+    """``entry`` with its ``{{ variables }}`` replaced (a fingerprint rule's title uses this too)."""
+    return _resolve(entry, lookup)
+
+
 def _resolve(entry: str, lookup: VariableLookup) -> str:
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1).lower()
@@ -40,9 +45,10 @@ def _resolve(entry: str, lookup: VariableLookup) -> str:
 
 
 def apply_fingerprint(
-    entries: Sequence[str], default: Sequence[Component], lookup: VariableLookup
+    entries: Sequence[str], default: Sequence[Component], lookup: VariableLookup, source: str = "the event's fingerprint"
 ) -> list[Component]:
-    """Components for an event with a client fingerprint.
+    """Components for an event with a client fingerprint (or a project's fingerprint rule's:
+    ``source`` names it in the hints).
 
     ``{{ default }}`` is replaced in place by the default components, so ``["{{ default }}"]`` alone
     hashes exactly like no fingerprint at all. Without it, the default components stay listed for
@@ -56,11 +62,11 @@ def apply_fingerprint(
             components.extend(default)
             continue
         value = _resolve(entry, lookup)
-        components.append(Component("custom", value, True, f"from the event's fingerprint entry {entry!r}"))
+        components.append(Component("custom", value, True, f"from {source} entry {entry!r}"))
     if keeps_default:
         return components
     replaced = [
-        Component(c.name, c.value, False, "ignored: replaced by the event's fingerprint")
+        Component(c.name, c.value, False, f"ignored: replaced by {source}")
         if c.contributes
         else c
         for c in default

@@ -37,6 +37,8 @@ class Fingerprint:
     call_path_hash: str
     # Set by switchyard-v2 when the crash site may be a raise-helper (see raise_helpers.py).
     raise_helper: RaiseHelper | None = field(default=None, compare=False)
+    # The project's fingerprint rule that decided (its text), if one did (fingerprint_rules.py).
+    rule: str = field(default="", compare=False)
 
 
 class RaiseHelper:

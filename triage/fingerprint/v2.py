@@ -28,12 +28,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from triage.fingerprint import javascript
 from triage.fingerprint.crash_site import Site, call_path, find_site
-from triage.fingerprint.custom import VariableLookup, apply_fingerprint, fingerprint_entries
+from triage.fingerprint.custom import (
+    VariableLookup,
+    apply_fingerprint,
+    fingerprint_entries,
+    resolve_variables,
+)
 from triage.fingerprint.event import (
     Frame,
     as_dict,
@@ -44,6 +49,7 @@ from triage.fingerprint.event import (
     tag_value,
     text,
 )
+from triage.fingerprint.fingerprint_rules import FingerprintRule, match_rule
 from triage.fingerprint.frames import read_frames
 from triage.fingerprint.groups import GroupTree, exception_group_tree
 from triage.fingerprint.model import Component, Fingerprint, RaiseHelper
@@ -66,6 +72,7 @@ class Context(NamedTuple):
     helper: HelperMatcher | None  # the project's stack rules
     learned: frozenset[str]  # frames known to be raise-helpers
     is_javascript: bool
+    fingerprint_rules: tuple[FingerprintRule, ...] = ()  # the project's (fingerprint_rules.py)
 
 
 class ExceptionInfo(NamedTuple):
@@ -319,12 +326,25 @@ def _finish(
     return _build(event, analysis, components, raise_helper)
 
 
+def _by_rule(event: dict[str, Any], analysis: Analysis, rule: FingerprintRule) -> Fingerprint:
+    """A project's fingerprint rule decided: its values replace the SDK's fingerprint, as in Sentry.
+    No raise-helper variant: the rule says what groups these events."""
+    lookup = _variables(event, analysis)
+    components = apply_fingerprint(rule.fingerprint, analysis.components, lookup, f"fingerprint rule line {rule.line}")
+    fingerprint = _build(event, analysis, components)
+    title = resolve_variables(rule.title, lookup)[:TITLE_CHARS] if rule.title else fingerprint.title
+    return replace(fingerprint, title=title, rule=rule.text)
+
+
 def _fingerprint(event: dict[str, Any], ctx: Context) -> Fingerprint:
     values = exception_values(event)
     if values and _has_exception_data(values):
         analysis = _analyse_exceptions(values, event, ctx)
     else:
         analysis = _analyse_message(event, ctx)
+    rule = match_rule(ctx.fingerprint_rules, event)
+    if rule is not None:
+        return _by_rule(event, analysis, rule)
     entries = fingerprint_entries(event)
     raise_helper = None
     variant = analysis.variant
@@ -340,19 +360,22 @@ def _fingerprint(event: dict[str, Any], ctx: Context) -> Fingerprint:
 
 
 def fingerprint_event(
-    event: dict[str, Any], rules: Sequence[str] = (), raise_helpers: Collection[str] = ()
+    event: dict[str, Any], rules: Sequence[str] = (), raise_helpers: Collection[str] = (),
+    fingerprint_rules: Sequence[FingerprintRule] = (),
 ) -> Fingerprint:
     """Decide which group ``event`` (a decoded Sentry event) belongs to.
 
     ``rules`` are a project's stack rules as returned by ``parse_rules``; invalid ones are skipped.
     ``raise_helpers`` are the frames (``"module in function"``) the project has learned to be
-    raise-helpers (``learn_raise_helpers``). Never raises: odd input degrades to coarser grouping,
-    and an internal error is logged and yields one shared "grouping failed" group.
+    raise-helpers (``learn_raise_helpers``). ``fingerprint_rules`` are the project's fingerprint
+    rules (``parse_fingerprint_rules``): the first that matches decides. Never raises: odd input
+    degrades to coarser grouping, and an internal error is logged and yields one shared "grouping
+    failed" group.
     """
     try:
         event = event if isinstance(event, dict) else {}
         learned = frozenset(raise_helpers) if raise_helpers else _NOTHING_LEARNED
-        ctx = Context(helper_matcher(rules), learned, javascript.is_javascript(event))
+        ctx = Context(helper_matcher(rules), learned, javascript.is_javascript(event), tuple(fingerprint_rules))
         return _fingerprint(event, ctx)
     except Exception:  # grouping must not drop the event; the log shows the bug
         log.exception("fingerprinting failed; event goes to the shared fallback group")

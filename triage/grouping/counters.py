@@ -22,21 +22,46 @@ from triage import bulk
 from triage.stream import GROUP, HEALTH, PREFIX
 
 # KEYS: the stream, then a group counts, a users and a project counts key per message, then the
-# health hash. ARGV: the counters' TTL, now (epoch seconds), then id, group id, user, project id
-# per message.
+# moved-events and group-redirects hashes and the health hash. ARGV: the counters' TTL, now (epoch
+# seconds), then id, group id, user, project id per message.
 COUNT_AND_ACK_SCRIPT = """
 local ttl, now = tonumber(ARGV[1]), ARGV[2]
+local moved, redirects = KEYS[#KEYS - 2], KEYS[#KEYS - 1]
+-- A group id the worker read before a merge or an unmerge committed may be out of date by now
+-- (triage.grouping.count_moves): the event's own mark, else the merged group's redirects, say
+-- where it is. Checked only while either hash exists, so the usual batch pays one EXISTS.
+local follow = redis.call('EXISTS', moved, redirects) > 0
+local function current_group(id, group_id)
+  local target = redis.call('HGET', moved, id)
+  if target then
+    redis.call('HDEL', moved, id)
+    return target
+  end
+  for _ = 1, 16 do
+    local next_id = redis.call('HGET', redirects, group_id)
+    if not next_id then break end
+    group_id = next_id
+  end
+  return group_id
+end
 local counted, done = 0, {}
 for i = 1, (#ARGV - 2) / 4 do
   local id, group_id, user, project_id = ARGV[4 * i - 1], ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2]
   -- group id 0: a re-sent copy of a stored event, acknowledged but never counted
   if redis.call('XACK', KEYS[1], '""" + GROUP + """', id) == 1 and group_id ~= '0' then
-    local counts, projects = KEYS[3 * i - 1], KEYS[3 * i + 1]
+    local counts, projects, users = KEYS[3 * i - 1], KEYS[3 * i + 1], KEYS[3 * i]
+    if follow then
+      local current = current_group(id, group_id)
+      if current ~= group_id then
+        -- same hash slot as the declared key it replaces ({switchyard}), so cluster-safe
+        group_id, users = current, '""" + PREFIX + """:users:' .. current
+      end
+    end
     redis.call('HINCRBY', counts, group_id, 1)
     redis.call('EXPIRE', counts, ttl)
     redis.call('HINCRBY', projects, project_id, 1)
     redis.call('EXPIRE', projects, ttl)
-    if user ~= '' then redis.call('PFADD', KEYS[3 * i], user) end
+    if user ~= '' then redis.call('PFADD', users, user) end
     counted = counted + 1
   end
   done[#done + 1] = id
@@ -49,6 +74,10 @@ if #done > 0 then redis.call('XDEL', KEYS[1], unpack(done)) end
 redis.call('HSET', KEYS[#KEYS], 'digest:' .. KEYS[1], now)
 return counted
 """
+# Where counts of a merged group, and of unacknowledged events of a split one, go now
+# (triage.grouping.count_moves writes them; the script above reads them).
+MOVED_EVENTS = f"{PREFIX}:moved-events"  # stream id → the group its event is in now
+GROUP_REDIRECTS = f"{PREFIX}:group-redirects"  # merged group id → the group it went into
 
 
 @dataclass(frozen=True)
@@ -88,7 +117,7 @@ def count_and_ack(redis, stream: str, items: list[Counted], ttl: int, now: float
         minute = minute_of(item.received_at)
         keys += [counts_key(minute), users_key(item.group_id), project_counts_key(minute)]
         args += [item.message_id, item.group_id, item.user_key, item.project_id]
-    keys.append(HEALTH)
+    keys += [MOVED_EVENTS, GROUP_REDIRECTS, HEALTH]
     return redis.eval(COUNT_AND_ACK_SCRIPT, len(keys), *keys, *args)
 
 

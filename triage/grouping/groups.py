@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import OperationalError
 
 from triage import bulk
 from triage.models import (
@@ -75,11 +75,54 @@ def lock_groups(seeds: Sequence[GroupSeed]) -> dict[tuple[int, str], ErrorGroup]
     """Returns the batch's groups, keyed by (project, seed fingerprint), found or created, locked
     for this transaction. A seed's fingerprint finds a group as its ErrorGroup.fingerprint or as a
     GroupFingerprint; failing that, its ``previous`` fingerprints are tried; failing that, it makes
-    a new group."""
+    a new group.
+
+    A merge or an unmerge (triage.grouping.regroup) moves fingerprints between groups while it
+    holds their locks, so a fingerprint read before its group's lock was granted may lead
+    elsewhere by then, or to a group merged away. The fingerprints are read again once the locks
+    are held: what they find then cannot change before this transaction ends, and a batch whose
+    fingerprints moved locks their new groups too.
+    """
     wanted: dict[tuple[int, str], GroupSeed] = {}
     for seed in seeds:
         wanted.setdefault((seed.project_id, seed.fingerprint), seed)  # the batch's first event names the group
-    found = _find_groups({p for p, _ in wanted}, {h for s in wanted.values() for h in (s.fingerprint, *s.previous)})
+    projects = {p for p, _ in wanted}
+    fingerprints = {h for s in wanted.values() for h in (s.fingerprint, *s.previous)}
+    found = _find_groups(projects, fingerprints)
+    for _ in range(MAX_LOCK_ROUNDS):
+        ids, attach, missing = _resolve(wanted, found)
+        if missing:
+            ErrorGroup.objects.bulk_create([_new_group(seed) for seed in missing], ignore_conflicts=True)
+            found = _find_groups(projects, fingerprints)
+            ids, attach, missing = _resolve(wanted, found)
+        locked = {g.id: g for g in ErrorGroup.objects.select_for_update().filter(id__in=set(ids.values())).order_by("id")}
+        found = _find_groups(projects, fingerprints)
+        if not missing and all(i in locked for i in ids.values()) and _resolve(wanted, found)[0] == ids:
+            break
+    else:
+        raise GroupsMoving("the batch's groups kept being merged or split while it waited for them")
+    groups = {key: locked[ids[key]] for key in wanted}
+    made = {g.id for g in groups.values() if g.event_count == 0}
+    for seed in wanted.values():
+        group_id = groups[(seed.project_id, seed.fingerprint)].id
+        if group_id in made:
+            attach.extend(_attachment(seed, h, group_id, GroupFingerprintKind.RAISE_HELPER) for h in seed.also)
+    attach_fingerprints(attach)
+    return groups
+
+
+# A merge or unmerge moving this batch's fingerprints between two reads: a third read is rare,
+# a fourth never seen; past it the batch is retried as after any database error.
+MAX_LOCK_ROUNDS = 4
+
+
+class GroupsMoving(OperationalError):
+    """The batch's fingerprints kept moving between groups; retried like a lock timeout
+    (triage.stream.outage), never blamed on the messages."""
+
+
+def _resolve(wanted: dict[tuple[int, str], GroupSeed], found: dict[tuple[int, str], int]):
+    """(key → group id, fingerprints to attach, seeds with no group) from what the fingerprints find."""
     ids: dict[tuple[int, str], int] = {}
     attach: list[dict] = []
     missing: list[GroupSeed] = []
@@ -93,20 +136,7 @@ def lock_groups(seeds: Sequence[GroupSeed]) -> dict[tuple[int, str], ErrorGroup]
             missing.append(seed)
         else:
             ids[key] = group_id
-    if missing:
-        ErrorGroup.objects.bulk_create([_new_group(seed) for seed in missing], ignore_conflicts=True)
-    condition = Q(id__in=set(ids.values()))
-    if missing:
-        condition |= Q(project_id__in={s.project_id for s in missing}, fingerprint__in={s.fingerprint for s in missing})
-    locked = list(ErrorGroup.objects.select_for_update().filter(condition).order_by("id"))
-    by_id = {g.id: g for g in locked}
-    by_fingerprint = {(g.project_id, g.fingerprint): g for g in locked}
-    groups = {key: by_id[ids[key]] if key in ids else by_fingerprint[key] for key in wanted}
-    for seed in missing:
-        group_id = groups[(seed.project_id, seed.fingerprint)].id
-        attach.extend(_attachment(seed, h, group_id, GroupFingerprintKind.RAISE_HELPER) for h in seed.also)
-    attach_fingerprints(attach)
-    return groups
+    return ids, attach, missing
 
 
 def _find_groups(projects: set[int], fingerprints: set[str]) -> dict[tuple[int, str], int]:
@@ -175,6 +205,8 @@ def fold_events(
     by_group = defaultdict(list)
     for hit in hits:
         by_group[hit.group_id].append(hit)
+    # Several fingerprints of a batch may find one group (merged ones, a transition's pair): fold once.
+    groups = list({g.id: g for g in groups}.values())
     releases = _release_first_seen({h.release_id for h in hits} | _resolved_release_ids(groups))
     changed, activity = [], []
     for group in groups:

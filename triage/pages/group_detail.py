@@ -7,7 +7,7 @@ Each function takes the group and `now`, and costs a fixed number of queries.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
@@ -16,8 +16,9 @@ from triage.attribution import owners
 from triage.attribution.evidence import Attribution, cached_attribution
 from triage.attribution.owners import Suggestion
 from triage.attribution.spikes import Spike
-from triage.fingerprint import ALGORITHMS, Fingerprint, fingerprint_event, parse_rules
-from triage.grouping import counters, series
+from triage.fingerprint import ALGORITHMS, Fingerprint, fingerprint_event
+from triage.grouping import counters, regroup, series
+from triage.grouping.rule_changes import project_fingerprint_rules, project_stack_rules
 from triage.models import (
     ErrorEvent,
     ErrorGroup,
@@ -30,6 +31,7 @@ from triage.pages.event_logs import EventLogs, event_logs, events_log_counts
 from triage.pages.event_view import EventView, event_view
 from triage.pages.flag_panel import flag_panel
 from triage.pages.group_discussion import Discussion, discussion
+from triage.pages.tag_breakdowns import TagBreakdown, tag_breakdowns
 from triage.payloads import read_payload
 
 RECENT_EVENTS = 15
@@ -62,6 +64,8 @@ class GroupDetailPage:
     discussion: Discussion | None = None  # comments, linked tickets, the tracker's new-issue link
     logs: EventLogs | None = None  # the logs tab: the event's trace and its service around it
     log_counts: dict | None = None  # event id → log lines in its trace, for the shown and recent events
+    tags: list[TagBreakdown] = field(default_factory=list)
+    fingerprints: list[tuple[str, str, int]] = field(default_factory=list)  # what unmerge can split out
 
 
 def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime, spike: Spike) -> GroupDetailPage:
@@ -88,6 +92,8 @@ def group_detail_page(redis, group: ErrorGroup, event_id: str, now: dt.datetime,
         discussion=discussion(group),
         logs=event_logs(event, read_payload(event.payload)) if event else None,
         log_counts=_count_logs(group.project_id, recent + ([event] if event else [])),
+        tags=tag_breakdowns(group),
+        fingerprints=regroup.group_fingerprints(group),
     )
 
 
@@ -116,19 +122,20 @@ def why_grouped(group: ErrorGroup, event: ErrorEvent | None) -> WhyGrouped:
     if event is None:
         return WhyGrouped(group.algorithm, f"{group.algorithm} made this group.", group.components, extra)
     payload = read_payload(event.payload)
-    try:
-        rules = parse_rules(group.project.grouping_rules)
-    except ValueError:
-        rules = []
-    current = fingerprint_event(payload, rules)
+    rules = project_stack_rules(group.project)
+    current = fingerprint_event(payload, rules, fingerprint_rules=project_fingerprint_rules(group.project))
     attached = {f.fingerprint: f for f in extra}
+    by_rule = f" The project's fingerprint rule “{current.rule}” decided it." if current.rule else ""
     for fp in [current] + ([current.raise_helper.fingerprint] if current.raise_helper else []):
         if fp.hash == group.fingerprint:
             same = "" if group.algorithm == fp.algorithm else f" ({group.algorithm} made the group with the same fingerprint)"
-            return WhyGrouped(fp.algorithm, f"The event's fingerprint is the group's own{same}.", list(fp.components), extra)
+            return WhyGrouped(fp.algorithm, f"The event's fingerprint is the group's own{same}.{by_rule}", list(fp.components), extra)
         found = attached.get(fp.hash)
         if found is not None and found.kind == GroupFingerprintKind.RAISE_HELPER:
             sentence = "Its crash site raises for several callers, so its caller decides; that fingerprint was the group's from the start."
+            return WhyGrouped(fp.algorithm, sentence, list(fp.components), extra)
+        if found is not None and found.kind == GroupFingerprintKind.MERGED:
+            sentence = f"Its fingerprint was merged into this group on {found.created_at:%Y-%m-%d}.{by_rule}"
             return WhyGrouped(fp.algorithm, sentence, list(fp.components), extra)
         if found is not None:
             return _decided_by_previous(group, payload, rules, fp, found, extra)
@@ -136,7 +143,7 @@ def why_grouped(group: ErrorGroup, event: ErrorEvent | None) -> WhyGrouped:
     if previous is not None and previous.hash == group.fingerprint:
         sentence = f"{group.algorithm} made this group and grouped this event, before the upgrade to {current.algorithm}."
         return WhyGrouped(group.algorithm, sentence, list(previous.components), extra)
-    sentence = "The event no longer fingerprints as it did (the project's stack rules changed); the group's components:"
+    sentence = "The event no longer fingerprints as it did (the project's stack or fingerprint rules changed); the group's components:"
     return WhyGrouped(group.algorithm, sentence, group.components, extra)
 
 

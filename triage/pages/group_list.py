@@ -72,10 +72,17 @@ class ListQuery:
         filters = GroupFilters.from_params({k: v for k, v in params.items() if k != "status"})
         if filters.assignee == "me":
             filters = replace(filters, assignee=username)
+        filters = replace(filters, terms=filters.terms.for_user(username))
+        _check_usernames(filters.terms.usernames)
         names = ("project", "query", "environment", "release", "flag", "assignee")
         raw = tuple((k, params[k]) for k in names if params.get(k))
-        filters = replace(filters, status="" if status == "all" else status)
+        # An is: term in the search decides the status; the status menu steps aside (shown disabled).
+        filters = replace(filters, status="" if status == "all" or filters.terms.statuses else status)
         return cls(filters, status, window, sort, number, raw)
+
+    @property
+    def status_in_search(self) -> bool:
+        return bool(self.filters.terms.statuses)
 
     def since(self, now: dt.datetime) -> dt.datetime | None:
         seconds = WINDOWS[self.window]
@@ -111,6 +118,14 @@ class ListQuery:
         return bool(self.raw) or self.status != DEFAULTS["status"] or self.window != DEFAULTS["window"]
 
 
+def _check_usernames(names: set[str]) -> None:
+    """assigned:<username> for nobody by that name is a typo: say so rather than list nothing."""
+    if names:
+        known = set(get_user_model().objects.filter(username__in=names).values_list("username", flat=True))
+        for name in sorted(names - known):
+            raise ValueError(f"“assigned:{name}”: there is no user named {name}.")
+
+
 @dataclass
 class GroupPage:
     groups: list[ErrorGroup]
@@ -143,11 +158,13 @@ class GroupPage:
 @dataclass
 class GroupListPage:
     query: ListQuery
-    page: GroupPage
+    page: GroupPage | None
     rows: list[GroupRow]
     sorts: list
     windows: list
     options: dict
+    error: str = ""  # a search or filter the list cannot read: shown instead of the rows
+    search_text: str = ""  # the search as typed, kept in the box even when it is wrong
 
 
 def group_list_page(
@@ -158,6 +175,20 @@ def group_list_page(
     return GroupListPage(
         query=query, page=page, rows=group_rows(redis, page.groups, query.window, now, spikes_by_group),
         sorts=sort_links(query), windows=window_links(query), options=filter_options(projects, query.filters.project_id),
+        search_text=dict(query.raw).get("query", ""),
+    )
+
+
+def unreadable_list_page(projects: QuerySet, params, username: str, error: str) -> GroupListPage:
+    """The list when its search (or another parameter) cannot be read: the filter bar with the
+    search as typed, and the error where the rows would be."""
+    try:
+        query = ListQuery.from_params({k: v for k, v in params.items() if k != "query"}, username)
+    except ValueError:
+        query = ListQuery()
+    return GroupListPage(
+        query=query, page=None, rows=[], sorts=sort_links(query), windows=window_links(query),
+        options=filter_options(projects, query.filters.project_id), error=error, search_text=params.get("query", ""),
     )
 
 

@@ -21,15 +21,17 @@ PROJECT_CACHE_SECONDS = 5.0
 
 
 class ProjectCache:
-    """Project id → grouping rules text, refreshed every few seconds; unknown ids are undeliverable."""
+    """Project id → its stack rules and fingerprint rules (texts), refreshed every few seconds, so
+    a saved rule applies to new events within PROJECT_CACHE_SECONDS; unknown ids are undeliverable."""
 
     def __init__(self):
-        self._rows: dict[int, str] = {}
+        self._rows: dict[int, tuple[str, str]] = {}
         self._loaded = 0.0
 
-    def rules(self, project_id: int) -> str:
+    def rules(self, project_id: int) -> tuple[str, str]:
         if project_id not in self._rows or time.monotonic() - self._loaded > PROJECT_CACHE_SECONDS:
-            self._rows = dict(Project.objects.values_list("id", "grouping_rules"))
+            rows = Project.objects.values_list("id", "grouping_rules", "fingerprint_rules__rules")
+            self._rows = {pid: (stack, fingerprint or "") for pid, stack, fingerprint in rows}
             self._loaded = time.monotonic()
         if project_id not in self._rows:
             raise UndeliverableMessage(f"project {project_id} does not exist")
@@ -40,7 +42,7 @@ def event_handler() -> Handler:
     projects = ProjectCache()
 
     def prepare(message_id, message):
-        return events.prepare(message_id, message, projects.rules(message.project_id))
+        return events.prepare(message_id, message, *projects.rules(message.project_id))
 
     def write_and_ack(redis, stream_name, batch):
         counted = events.digest_events(batch, timezone.now())

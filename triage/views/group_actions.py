@@ -18,6 +18,8 @@ from triage.access import group_for_user
 from triage.attribution import owners
 from triage.attribution.evidence import cached_attribution
 from triage.attribution.spikes import QUIET, cached_spike_scores
+from triage.grouping import regroup
+from triage.grouping.count_moves import CountsBusy
 
 
 class IgnoreForm(forms.Form):
@@ -111,3 +113,16 @@ def shown_suggestion(group, now):
     spike = cached_spike_scores(redis, now).get(group.id, QUIET)
     return owners.suggest(group, cached_attribution(redis, group, now, spike).suspicions)
 
+
+
+@login_required
+@require_POST
+def group_unmerge(request, group_id: int):
+    """Splits the chosen fingerprints out of the group into a new one (triage.grouping.regroup)."""
+    group = group_for_user(request.user, group_id, for_change=True)
+    try:
+        new = regroup.unmerge_fingerprints(redis_client(), group, request.POST.getlist("fingerprint"),
+                                           actor=request.user, now=timezone.now())
+    except (ValueError, CountsBusy) as exc:
+        return _refused(request, group, exc)
+    return _done(request, group, f"Split {new.event_count} event{'s' if new.event_count != 1 else ''} out into group #{new.id}.")

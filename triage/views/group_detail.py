@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from config.redis_clients import redis_client
-from triage.access import group_for_user
+from triage.access import group_for_user, redirected_group_id
 from triage.attribution.spikes import QUIET, cached_spike_scores
 from triage.pages import as_context, charts
 from triage.pages.group_detail import cached_group_figure, group_detail_page
@@ -17,7 +17,13 @@ from triage.pages.group_detail import cached_group_figure, group_detail_page
 
 @login_required
 def group_detail(request, group_id: int):
-    group = group_for_user(request.user, group_id)
+    try:
+        group = group_for_user(request.user, group_id)
+    except Http404:
+        merged_into = redirected_group_id(request.user, group_id)
+        if merged_into is None:
+            raise
+        return redirect("triage:group_detail", group_id=merged_into)  # merged: its page is the other's now
     now = timezone.now()
     redis = redis_client()
     spike = cached_spike_scores(redis, now).get(group.id, QUIET)

@@ -13,16 +13,19 @@ from triage.access import groups_for_user
 from triage.attribution.spikes import cached_spike_scores
 from triage.pages import as_context
 from triage.pages.first_run import first_run_page
-from triage.pages.group_list import ListQuery, group_list_page
+from triage.pages.group_list import ListQuery, group_list_page, unreadable_list_page
 
 
 @login_required
 def group_list(request):
+    projects = projects_for(request.user)
     try:
         query = ListQuery.from_params(request.GET, request.user.get_username())
-    except ValueError as exc:
-        return render(request, "triage/group_list.html", {"error": str(exc)}, status=400)
-    projects, groups = projects_for(request.user), groups_for_user(request.user)
+    except ValueError as exc:  # a search that cannot be read is a 400 with the reason, never a 500
+        page = unreadable_list_page(projects, request.GET, request.user.get_username(), str(exc))
+        template = "triage/_group_rows.html" if request.htmx else "triage/group_list.html"
+        return render(request, template, as_context(page), status=400)
+    groups = groups_for_user(request.user)
     has_groups = groups.exists()
     if request.htmx and (request.htmx.target == "first-run") == has_groups:
         return HttpResponseClientRefresh()  # the first event arrived, or the rows poller found none left
