@@ -108,7 +108,7 @@ def test_tag_breakdowns_link_to_the_tag_search(live_stack, page, login, triager,
     page.locator("#tags").screenshot(path=str(tmp_path / "tags.png"))
     page.locator(".tag-breakdown[data-tag='browser'] a", has_text="Chrome 120").click()
     page.wait_for_selector("tr.group-row")
-    assert 'browser:"Chrome 120"' in page.input_value("input[name=query]")
+    assert 'browser:"Chrome 120"' in page.input_value("input[name=query][type=search]")
     assert "query=browser" in page.url
     assert rows(page) == [groups["price"].id]
 
@@ -116,7 +116,7 @@ def test_tag_breakdowns_link_to_the_tag_search(live_stack, page, login, triager,
 def test_tag_search_and_a_bad_query(live_stack, page, login, triager, groups, tmp_path):
     login(page, triager)
     page.goto(live_stack.url + "/groups/")
-    box = page.locator("input[name=query]")
+    box = page.locator("input[name=query][type=search]")
     box.fill("browser.name:Firefox is:unresolved")
     box.press("Enter")
     wait_for(lambda: rows(page) == [groups["tax"].id], what="only the Firefox group")
