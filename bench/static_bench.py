@@ -104,9 +104,12 @@ def run(url: str, rounds: int) -> None:
             context.add_cookies(cookies)
             page = context.new_page()
             page.goto(url + group, wait_until="load")
-            chart = page.wait_for_function(
-                "() => document.querySelector('[data-loaded] .main-svg') ? performance.now() : false", timeout=30_000
-            ).json_value()
+            try:
+                chart = page.wait_for_function(
+                    "() => document.querySelector('[data-loaded] .main-svg') ? performance.now() : false", timeout=30_000
+                ).json_value()
+            except Exception:
+                raise SystemExit(f"the chart was not drawn: {page.inner_text('.chart-status')!r}") from None
             timing = page.evaluate(TIMING)
             loads.append(timing["load"])
             charts.append(chart)

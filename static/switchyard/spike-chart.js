@@ -2,9 +2,10 @@
 // from the element's data-spike-chart URL and draws it with the plotly.js served from our static
 // files. data-range picks the first range, data-empty-text what an empty range says. Refreshes
 // every minute (the group's endpoint caches per minute).
-// plotly.js (1.1 MB to parse) is loaded by this script, from the URL in its data-plotly, in
-// parallel with the figure's JSON: as a deferred <script> it held up DOMContentLoaded, so the
-// page's buttons and htmx waited ~0.3–0.5 s for a chart lower down.
+// plotly.js (1.1 MB to parse) is run by this script, from the URL in its data-plotly, in parallel
+// with the figure's JSON: as a deferred <script> it held up DOMContentLoaded, so the page's
+// buttons and htmx waited ~0.3–0.5 s for a chart lower down. The pages preload the same URL
+// (<link rel=preload>), so the download starts with the page's other files.
 (function () {
   "use strict";
   var REFRESH_MS = 60000;

@@ -44,3 +44,5 @@ def test_the_group_page_loads_the_hashed_basic_bundle_not_the_full_one(client, a
     bundles = re.findall(r'data-plotly="([^"]+)"', page)
     assert len(bundles) == 1 and HASHED.match(bundles[0]), bundles
     assert "plotly.min" not in page
+    # …and the page preloads that very URL, so its download starts with the page's other files.
+    assert re.findall(r'<link rel="preload" as="script" href="([^"]+)"', page) == bundles
