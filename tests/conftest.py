@@ -7,6 +7,14 @@ from tests.factories import make_project, make_user
 pytest_plugins = ["flags.testing"]  # the flag_override fixture, for any test
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static_files():
+    """Pages name hashed static files (config.staticfiles): collect them once a run, if changed."""
+    from config.staticfiles import ensure_collected
+
+    ensure_collected()
+
+
 @pytest.fixture
 def alice(db):
     """Owner of the `project` fixture."""

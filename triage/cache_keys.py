@@ -24,6 +24,10 @@ def chart(group_id: int, range_name: str, minute: int, generation: int) -> str:
     return f"triage:chart:{group_id}:{range_name}:{minute}:{generation}"
 
 
+def project_chart(project_id: int, range_name: str, minute: int, generation: int) -> str:
+    return f"triage:project-chart:{project_id}:{range_name}:{minute}:{generation}"
+
+
 def sparkline(group_id: int, start: int, step: int, buckets: int, minute: int) -> str:
     return f"triage:spark:{group_id}:{start}:{step}:{buckets}:{minute}"
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.db.models import Func, IntegerField, Sum
 
-from triage.grouping.counters import hot_minute_counts, minute_of
+from triage.grouping.counters import hot_minute_counts, minute_of, project_counts_key
 from triage.models import GroupMinuteCount
 
 
@@ -84,3 +84,29 @@ def _hot_buckets(redis, group_ids, start: int, end: int, step: int, now: dt.date
             key = (group_id, (minute - start) // step)
             buckets[key] = buckets.get(key, 0) + count
     return buckets
+
+
+def project_bucket_counts(redis, project_id: int, start: int, step: int, buckets: int, now: dt.datetime,
+                          hot_seconds: int = 2 * 3600) -> list[int]:
+    """[count per bucket] of all the project's groups, as bucket_counts per group: the database's
+    roll-ups summed in one query, Redis's per-project minute counters for the last `hot_seconds`
+    (the ones the spike test reads), the larger of the two per bucket."""
+    result = [0] * buckets
+    end = start + step * buckets
+    rows = GroupMinuteCount.objects.filter(
+        group__project_id=project_id,
+        minute__gte=dt.datetime.fromtimestamp(start, tz=dt.UTC),
+        minute__lt=dt.datetime.fromtimestamp(end, tz=dt.UTC),
+    )
+    for index, n in rows.annotate(bucket=_Bucket("minute", start=start, step=step)).values("bucket").annotate(n=Sum("count")).values_list("bucket", "n"):
+        if 0 <= index < buckets:
+            result[index] = n
+    current = minute_of(now)
+    first = max(start, current - hot_seconds)
+    minutes = list(range(first - first % 60, min(end, current + 60), 60))
+    hot = [0] * buckets
+    for minute, counts in (hot_minute_counts(redis, minutes, [project_id], key=project_counts_key) if minutes else {}).items():
+        index = (minute - start) // step
+        if minute >= start and 0 <= index < buckets:
+            hot[index] += counts.get(project_id, 0)
+    return [max(a, b) for a, b in zip(result, hot, strict=True)]

@@ -27,6 +27,7 @@ from triage.attribution.suspects import FlagShare
 from triage.grouping import counters, series
 from triage.models import ErrorGroup, GroupEnvironment, GroupFlag, GroupStatus, ProjectFlag, Release
 from triage.pages import charts
+from triage.pages.project_chart import RANGES as PROJECT_CHART_RANGES
 from triage.queries import GroupFilters, filter_groups
 
 PER_PAGE = 25
@@ -165,6 +166,8 @@ class GroupListPage:
     options: dict
     error: str = ""  # a search or filter the list cannot read: shown instead of the rows
     search_text: str = ""  # the search as typed, kept in the box even when it is wrong
+    chart_project_id: int | None = None  # whose error chart heads the list (triage.pages.project_chart)
+    chart_ranges: tuple[str, ...] = PROJECT_CHART_RANGES
 
 
 def group_list_page(
@@ -175,8 +178,16 @@ def group_list_page(
     return GroupListPage(
         query=query, page=page, rows=group_rows(redis, page.groups, query.window, now, spikes_by_group),
         sorts=sort_links(query), windows=window_links(query), options=filter_options(projects, query.filters.project_id),
-        search_text=dict(query.raw).get("query", ""),
+        search_text=dict(query.raw).get("query", ""), chart_project_id=chart_project_id(projects, query.filters.project_id),
     )
+
+
+def chart_project_id(projects: QuerySet, selected: int | None) -> int | None:
+    """The project whose chart heads the list: the one selected, or the user's only one."""
+    if selected:
+        return selected if projects.filter(id=selected).exists() else None
+    only = list(projects.values_list("id", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
 
 
 def unreadable_list_page(projects: QuerySet, params, username: str, error: str) -> GroupListPage:
@@ -271,11 +282,12 @@ ROW_FLAGS = 3
 @dataclass
 class GroupRow:
     group: ErrorGroup
-    counts: list[int]  # events per sparkline bucket over the window
+    counts: list[int]  # events per sparkline bucket over the window (or the group's life, if shorter)
     sparkline: str  # the counts as SVG points
     window_count: int
     spike: Spike
     flags: list[FlagShare] = field(default_factory=list)
+    span: str = ""  # what the sparkline spans: the window's name, or "12 min" for a young group
 
     @property
     def spiking(self) -> bool:
@@ -287,19 +299,30 @@ class GroupRow:
 
 
 def group_rows(redis, groups: Sequence[ErrorGroup], window: str, now: dt.datetime, spikes_by_group: dict[int, Spike]) -> list[GroupRow]:
-    """The list's rows: sparkline over the window, spike state and the group's commonest flag
-    values, suspects first. Suspects come from the attributions the watch (or a group page)
-    computed last: the list reads them, never computes one."""
+    """The list's rows: sparkline over the window (a young group's over its life: charts.life_window),
+    spike state and the group's commonest flag values, suspects first. Suspects come from the
+    attributions the watch (or a group page) computed last: the list reads them, never computes one."""
     step, buckets = SPARKLINES[window]
-    start, ids = charts.range_start(now, step, buckets), [g.id for g in groups]
-    counts_by_group = series.bucket_counts(redis, ids, start, step, buckets, now, db=_stored_buckets(ids, start, step, buckets, now))
-    attributions = latest_attributions(ids)
+    windows = {g.id: charts.life_window(g.first_seen, now, step, buckets) for g in groups}
+    counts_by_group = {}
+    # One read per distinct step (a handful at most), over the longest span any group needs at it.
+    for life_step in sorted({s for s, _ in windows.values()}):
+        ids = [g for g, (s, _) in windows.items() if s == life_step]
+        most = max(windows[g][1] for g in ids)
+        start = charts.range_start(now, life_step, most)
+        stored = _stored_buckets(ids, start, life_step, most, now)
+        for group_id, counts in series.bucket_counts(redis, ids, start, life_step, most, now, db=stored).items():
+            counts_by_group[group_id] = counts[most - windows[group_id][1]:]
+    attributions = latest_attributions(list(windows))
     rows = []
     for g in groups:
         counts = counts_by_group.get(g.id, [])
         found = attributions.get(g.id)
         shares = suspects.group_flag_shares(g, found.suspicions if found else [])
-        rows.append(GroupRow(g, counts, charts.sparkline_points(counts), sum(counts), spikes_by_group.get(g.id, spikes.QUIET), shares[:ROW_FLAGS]))
+        life_step, life_buckets = windows[g.id]
+        span = window if (life_step, life_buckets) == (step, buckets) else charts.span_label(life_step * life_buckets)
+        rows.append(GroupRow(g, counts, charts.sparkline_points(counts), sum(counts), spikes_by_group.get(g.id, spikes.QUIET),
+                             shares[:ROW_FLAGS], span))
     return rows
 
 

@@ -65,6 +65,32 @@ def test_each_row_has_a_sparkline_of_the_window(client, alice, groups):
     assert not any(row.counts[:-2])  # and nothing before
 
 
+def test_a_young_groups_sparkline_spans_its_life_not_the_whole_window(client, alice, groups):
+    """A group 20 minutes old in the 24 h list: its events spread over ~20 points a minute, where
+    the 24 hourly points put all of them in the last one (issue 10, item 6)."""
+    import datetime as dt
+
+    from triage.models import GroupMinuteCount
+
+    steady, spiking = groups
+    now = timezone.now()
+    ErrorGroup.objects.filter(pk=steady.pk).update(first_seen=now - dt.timedelta(minutes=20))
+    ErrorGroup.objects.filter(pk=spiking.pk).update(first_seen=now - dt.timedelta(hours=20))
+    minute = now.replace(second=0, microsecond=0)
+    GroupMinuteCount.objects.create(group=steady, minute=minute - dt.timedelta(minutes=15), count=5)
+    GroupMinuteCount.objects.create(group=steady, minute=minute - dt.timedelta(minutes=8), count=2)
+    client.force_login(alice)
+    response = client.get("/groups/?window=24h")
+    young = next(row for row in response.context["rows"] if row.group.id == steady.id)
+    assert 20 <= len(young.counts) <= 22 and young.span in ("20 min", "21 min", "22 min")
+    assert sum(1 for count in young.counts if count) >= 3  # 15 and 8 minutes ago, and now
+    assert young.window_count == 5 + 2 + 3
+    old = next(row for row in response.context["rows"] if row.group.id == spiking.id)
+    assert len(old.counts) == 24 and old.span == "24h"  # 20 hours old: the list's own window
+    html = response.content.decode()
+    assert f"10 in {young.span}" in html
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
