@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from config.redis_clients import redis_client
 from projects.members import projects_for
+from projects.recent import remember_project
 from triage.access import groups_for_user
 from triage.attribution.spikes import cached_spike_scores
 from triage.pages import as_context
@@ -30,6 +31,8 @@ def group_list(request):
     groups = groups_for_user(request.user)
     # One of the user's projects asked for by the filters: without a group it gets its own first-run page.
     single = projects.filter(id=query.filters.project_id).first() if query.filters.project_id else None
+    if single is not None:
+        remember_project(request, single)
     has_groups = (groups.filter(project=single) if single else groups).exists()
     if request.htmx and request.htmx.target == "first-run":
         # The first-run listener: open the list once an event arrived. Not HX-Refresh, which on
