@@ -78,3 +78,10 @@ def test_the_api_does_not_start_a_session(client, alice, shop):
     response = client.get(f"/api/0/projects/{shop.id}/groups/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
+
+
+def test_the_logs_open_on_the_project_last_looked_at(client, alice, shop, api):
+    client.force_login(alice)
+    assert shown_project(client, "/logs/") == shop  # the recent events
+    client.get(f"/projects/{api.id}/flags/")
+    assert shown_project(client, "/logs/") == api
