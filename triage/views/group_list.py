@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRedirect
 
 from config.redis_clients import redis_client
 from projects.members import projects_for
@@ -39,7 +39,9 @@ def group_list(request):
         # /projects/<id>/start/ reloads the start page itself, and so every 3 s forever.
         return HttpResponseClientRedirect(list_url(single)) if has_groups else HttpResponse(status=204)
     if request.htmx and not has_groups:
-        return HttpResponseClientRefresh()  # the rows poller found none left
+        # The rows poller found none left, or the filters chose an empty project: open the page
+        # asked for, whose first-run page shows (a refresh would reload the list it came from).
+        return HttpResponseClientRedirect(request.get_full_path())
     if not has_groups:
         first_run = first_run_page(projects.filter(id=single.id) if single else projects, single=single)
         return render(request, "triage/first_run.html", as_context(first_run))

@@ -90,3 +90,11 @@ def test_someone_elses_empty_project_shows_no_dsn(client, bob, busy):
     client.force_login(bob)
     html = client.get(f"/groups/?project={busy.id}").content.decode()
     assert busy.keys.first().dsn() not in html
+
+
+def test_choosing_an_empty_project_in_the_filters_opens_its_first_run_page(client, alice, project, busy):
+    """The filter menus fetch the rows with htmx: an empty project's answer sends the browser to
+    its page (a refresh would reload the list it came from, as if the choice did nothing)."""
+    client.force_login(alice)
+    response = client.get(f"/groups/?project={project.id}", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="groups")
+    assert response["HX-Redirect"] == f"/groups/?project={project.id}"
