@@ -34,19 +34,27 @@ def group_list(request):
     if single is not None:
         remember_project(request, single)
     has_groups = (groups.filter(project=single) if single else groups).exists()
-    if request.htmx and request.htmx.target == "first-run":
-        # The first-run listener: open the list once an event arrived. Not HX-Refresh, which on
-        # /projects/<id>/start/ reloads the start page itself, and so every 3 s forever.
-        return HttpResponseClientRedirect(list_url(single)) if has_groups else HttpResponse(status=204)
-    if request.htmx and not has_groups:
-        # The rows poller found none left, or the filters chose an empty project: open the page
-        # asked for, whose first-run page shows (a refresh would reload the list it came from).
-        return HttpResponseClientRedirect(request.get_full_path())
-    if not has_groups:
-        first_run = first_run_page(projects.filter(id=single.id) if single else projects, single=single)
-        return render(request, "triage/first_run.html", as_context(first_run))
+    before_first_event = _first_run(request, projects, single, has_groups)
+    if before_first_event is not None:
+        return before_first_event
     now = timezone.now()
     redis = redis_client()
     page = group_list_page(groups, projects, query, redis, now, cached_spike_scores(redis, now))
     template = "triage/_group_rows.html" if request.htmx else "triage/group_list.html"
     return render(request, template, as_context(page))
+
+
+def _first_run(request, projects, single, has_groups: bool):
+    """The answers about the first event (None: show the list)."""
+    if request.htmx and request.htmx.target == "first-run":
+        # The first-run listener: open the list once an event arrived. Not HX-Refresh, which on
+        # /projects/<id>/start/ reloads the start page itself, and so every 3 s forever.
+        return HttpResponseClientRedirect(list_url(single)) if has_groups else HttpResponse(status=204)
+    if has_groups:
+        return None
+    if request.htmx:
+        # The rows poller found none left, or the filters chose an empty project: open the page
+        # asked for, whose first-run page shows (a refresh would reload the list it came from).
+        return HttpResponseClientRedirect(request.get_full_path())
+    first_run = first_run_page(projects.filter(id=single.id) if single else projects, single=single)
+    return render(request, "triage/first_run.html", as_context(first_run))
