@@ -86,7 +86,9 @@ class EnvironmentForm(forms.ModelForm):
         return data
 
 
-class EnvironmentInline(admin.TabularInline):
+class EnvironmentInline(admin.StackedInline):
+    """One block per environment: as table columns, its four JSON boxes made the page 2,000 px wide."""
+
     model = FlagEnvironment
     form = EnvironmentForm
     extra = 0

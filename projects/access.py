@@ -16,6 +16,7 @@ from django.http import Http404
 
 from projects.members import projects_for
 from projects.models import Project
+from projects.recent import remember_project
 
 
 def project_for_user(user, project_id: int) -> Project:
@@ -49,6 +50,7 @@ def project_member_required(view=None, *, perm: str | None = None):
             project = project_for_user(request.user, project_id)
             if perm is not None:
                 require_perm(request.user, perm)
+            remember_project(request, project)
             return view(request, project, *args, **kwargs)
 
         return wrapper

@@ -29,6 +29,10 @@ def _to_detail(flag):
 @login_required
 @project_member_required
 def flag_list(request, project):
+    return _flag_list(request, project, FlagCreateForm(project=project, initial={"owner": request.user.pk}))
+
+
+def _flag_list(request, project, form: FlagCreateForm, status: int = 200):
     redis = redis_client()
     evaluated = stale.latest_evaluations(redis, project)
     stale_keys = {s.flag.key for s in stale.stale_flags(project, redis, timezone.now())}
@@ -36,9 +40,9 @@ def flag_list(request, project):
     context = {
         "project": project, "environments": project_environments(project.id), "stale_keys": stale_keys,
         "rows": [(flag, {s.environment: s for s in flag.environments.all()}, evaluated.get(flag.key)) for flag in flags],
-        "form": FlagCreateForm(project=project, initial={"owner": request.user.pk}),
+        "form": form,
     }
-    return render(request, "flags/flag_list.html", context)
+    return render(request, "flags/flag_list.html", context, status=status)
 
 
 @login_required
@@ -51,8 +55,11 @@ def flag_create(request, project):
             raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
         flag = changes.create_flag(project, actor=request.user, source="dashboard", **form.create_kwargs())
     except InvalidChange as exc:
+        # The list again with the form as typed (a redirect would empty every field) and the reason.
+        if not form.errors:
+            form.add_error(None, message(exc))
         messages.error(request, f"Could not create the flag: {message(exc)}")
-        return redirect("flags:flag_list", project_id=project.id)
+        return _flag_list(request, project, form, status=400)
     messages.success(request, f"Created {flag.key}. It is off everywhere until you enable it.")
     return _to_detail(flag)
 

@@ -199,3 +199,20 @@ def test_stale_flags_page_lists_unknown_keys(logged_in, project):
     ProjectFlag.objects.create(project=project, key="legacy-banner", value="true", count=3, first_seen=now, last_seen=now)
     page = logged_in.get(reverse("flags:stale_flags", kwargs={"project_id": project.id}))
     assert page.status_code == 200 and "legacy-banner" in page.content.decode()
+
+
+@pytest.mark.parametrize("key,error", [("Bad Key!", "key"), ("taken", "already")])
+def test_a_refused_flag_keeps_what_was_typed(logged_in, project, alice, key, error):
+    make_flag(project, "taken")
+    url = reverse("flags:flag_create", kwargs={"project_id": project.id})
+    typed = {"key": key, "name": "bad", "kind": "ops", "owner": alice.pk, "value_type": "boolean",
+             "description": "Routes search to the new cluster", "team": "search", "ticket": "SHOP-9"}
+    response = logged_in.post(url, typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    for name in ("name", "team", "ticket"):
+        assert f'name="{name}" value="{typed[name]}"' in html, name
+    assert f'value="{key}"' in html.replace("&#x27;", "'").replace("&quot;", '"')
+    assert "Routes search to the new cluster</textarea>" in html
+    assert error in response.context["form"].non_field_errors().as_text() + " ".join(response.context["form"].errors.get("key", []))
+    assert not project.flags.filter(name="bad").exists()

@@ -7,6 +7,7 @@ of the wrong type and is then left out. Everything returned is plain text; the t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +63,7 @@ class EventView:
     user: list[tuple[str, str]]
     request: list[tuple[str, str]]
     contexts: list[tuple[str, list[tuple[str, str]]]]
-    breadcrumbs: list[dict[str, str]] = field(default_factory=list)
+    breadcrumbs: list[dict[str, Any]] = field(default_factory=list)  # each with "time": a datetime, or None
     sdk: str = ""
     platform: str = ""
 
@@ -153,10 +154,24 @@ def _breadcrumbs(raw: Any) -> list[dict[str, str]]:
     for crumb in values[-MAX_BREADCRUMBS:]:
         crumb = as_dict(crumb)
         crumbs.append({
-            "timestamp": _show(crumb.get("timestamp")), "category": text(crumb.get("category")),
+            "timestamp": _show(crumb.get("timestamp")), "time": _time(crumb.get("timestamp")), "category": text(crumb.get("category")),
             "level": text(crumb.get("level")), "message": _clip(_show(crumb.get("message") or crumb.get("data") or ""), MAX_VALUE_CHARS),
         })
     return crumbs[::-1]
+
+
+def _time(value: Any) -> dt.datetime | None:
+    """A breadcrumb's timestamp: an RFC 3339 string or seconds since the epoch, as the protocol
+    allows (https://develop.sentry.dev/sdk/data-model/event-payloads/breadcrumbs/); None otherwise."""
+    try:
+        if isinstance(value, str):
+            parsed = dt.datetime.fromisoformat(value)
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return dt.datetime.fromtimestamp(value, dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    return None
 
 
 def _show(value: Any) -> str:

@@ -113,11 +113,28 @@ def release_list_page(projects: list, project) -> ReleaseListPage:
 
 @dataclass
 class ReleaseComparePage:
-    project: object
-    comparison: Comparison
+    project: object  # None when the user has no project
+    comparison: Comparison | None  # None when base or target is not a release of the project
     versions: list[str]
+    base: str  # the versions asked for, kept in the form
+    target: str
 
 
-def release_compare_page(project, base: Release, target: Release) -> ReleaseComparePage:
+def compared_project(projects: list, preferred, base: str, target: str):
+    """For a comparison without `project=`: the project with both versions as releases, else with
+    one of them (so the page can say which is missing), the preferred one first among equals."""
+    found = (Release.objects.filter(project__in=projects, version__in={base, target}).values("project_id")
+             .annotate(n=Count("version", distinct=True)).values_list("project_id", "n"))
+    having = dict(found)
+    ranked = sorted(projects, key=lambda p: (-having.get(p.id, 0), p != preferred))
+    return ranked[0] if ranked and having else preferred
+
+
+def release_compare_page(project, base: str, target: str) -> ReleaseComparePage:
+    if project is None:
+        return ReleaseComparePage(None, None, [], base, target)
+    releases = {r.version: r for r in Release.objects.filter(project=project, version__in={base, target})}
     versions = list(Release.objects.filter(project=project).values_list("version", flat=True)[:100])
-    return ReleaseComparePage(project, compare_releases(base, target), versions)
+    found = base in releases and target in releases
+    comparison = compare_releases(releases[base], releases[target]) if found else None
+    return ReleaseComparePage(project, comparison, versions, base, target)

@@ -34,7 +34,7 @@ class DisableForm(forms.Form):
 @login_required
 def flag_errors(request):
     projects = list(projects_for(request.user))
-    project = chosen_project(projects, request.GET.get("project", ""))
+    project = chosen_project(request, projects, request.GET.get("project", ""))
     environment = request.GET.get("environment", "production")[:64] or "production"
     page = flag_errors_page(redis_client(), projects, project, environment, timezone.now())
     return render(request, "triage/flag_errors.html", as_context(page))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from config.redis_clients import redis_client
+from projects.recent import remember_project
 from triage.access import group_for_user, redirected_group_id
 from triage.attribution.spikes import QUIET, cached_spike_scores
 from triage.pages import as_context, charts
@@ -24,6 +25,7 @@ def group_detail(request, group_id: int):
         if merged_into is None:
             raise
         return redirect("triage:group_detail", group_id=merged_into)  # merged: its page is the other's now
+    remember_project(request, group.project)
     now = timezone.now()
     redis = redis_client()
     spike = cached_spike_scores(redis, now).get(group.id, QUIET)

@@ -11,22 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from projects.access import project_for_user
 from projects.members import projects_for
 from triage.logs import tail
 from triage.logs.query import Cursor, LogFilters
 from triage.pages import as_context
 from triage.pages.logs import logs_page, newer_rows
+from triage.views.common import chosen_project
 
 
 def _project(request):
-    """The project of `?project=` (404 unless a member), else the user's first."""
+    """The project of `?project=` (404 unless a member), else the one the user last looked at
+    (triage.views.common.chosen_project)."""
     wanted = request.GET.get("project", "")
-    if wanted:
-        if not wanted.isdigit():
-            raise Http404("no such project")
-        return project_for_user(request.user, int(wanted))
-    project = projects_for(request.user).order_by("name", "id").first()
+    if wanted and not wanted.isdigit():
+        raise Http404("no such project")
+    project = chosen_project(request, list(projects_for(request.user)), wanted)
     if project is None:
         raise Http404("you are a member of no project yet")
     return project

@@ -50,7 +50,7 @@ def project_create(request):
         return redirect("triage:project_list")
     project = create_project(form.cleaned_data["name"], members=[request.user])
     messages.success(request, f"Created {project.name}. Copy its DSN into sentry_sdk.init().")
-    return redirect("triage:project_settings", project_id=project.id)
+    return redirect("triage:project_start", project_id=project.id)  # the DSN, the snippet, and a wait for the first event
 
 
 @login_required

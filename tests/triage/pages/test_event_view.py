@@ -82,3 +82,15 @@ def test_lone_surrogates_in_tags_and_breadcrumbs_are_shown_as_replacement_charac
     details = event_view(payload)
     assert details.tags == [("t\ufffd", "v\ufffd")]
     assert details.breadcrumbs[0]["message"] == "clicked \ufffd"
+
+
+def test_breadcrumb_times_are_read_as_times_whatever_form_the_sdk_sent():
+    """The protocol allows an RFC 3339 string or seconds since the epoch; anything else stays text."""
+    import datetime as dt
+
+    when = dt.datetime(2026, 12, 1, 9, 30, 5, tzinfo=dt.UTC)
+    crumbs = [{"timestamp": "2026-12-01T09:30:05Z"}, {"timestamp": "2026-12-01T10:30:05+01:00"},
+              {"timestamp": when.timestamp()}, {"timestamp": "yesterday"}, {"timestamp": 10**30}, {}]
+    details = event_view(json.dumps({"breadcrumbs": {"values": crumbs}}))
+    assert [c["time"] for c in details.breadcrumbs[::-1]] == [when, when, when, None, None, None]
+    assert details.breadcrumbs[2]["timestamp"] == "yesterday"

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_event, minutes_ago
+from tests.factories import minutes_ago
 from tests.triage.helpers import crash, push, spike
 from triage import actions
 from triage.models import ErrorGroup
@@ -192,13 +192,6 @@ def test_first_run_shows_the_dsn_and_a_three_line_snippet(client, alice, project
     assert "Waiting for your first error" in html
     assert f'sentry_sdk.init(dsn="{dsn}"' in html
     assert "sentry_sdk.capture_exception" in html
-
-
-def test_first_run_poller_reloads_the_page_once_an_event_arrives(client, alice, project, redis_client):
-    client.force_login(alice)
-    assert "HX-Refresh" not in client.get("/groups/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="first-run")
-    push(project, redis_client, [make_event()])
-    assert client.get("/groups/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="first-run")["HX-Refresh"] == "true"
 
 
 def test_a_user_without_projects_is_told_what_to_do(client, charlie):
