@@ -208,6 +208,9 @@ SWITCHYARD = {
     # Per-process memo of DSN and SDK keys: a revoked key is refused everywhere within this long.
     "KEY_CACHE_SECONDS": 1.0,
     "RETENTION_EVENTS_PER_PROJECT": env_int("SWITCHYARD_RETENTION_EVENTS", 100_000, minimum=1),
+    # How long a stored event's id keeps a re-sent copy out (triage.models.EventId): SDKs retry
+    # within minutes, an offline one may send its cache days later.
+    "EVENT_DEDUPE_DAYS": env_int("SWITCHYARD_EVENT_DEDUPE_DAYS", 7, minimum=1),
     "HOT_COUNT_TTL_SECONDS": 3 * 3600,
     # After a grouping upgrade, how long a project's events are also fingerprinted by the previous
     # algorithm so they keep finding its groups (counted from the upgrade's migration; triage.grouping.groups).
