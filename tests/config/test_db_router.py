@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from django.conf import settings
 from django.db import connections
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config import db_router
@@ -72,7 +72,12 @@ def two_versions(replica, project):
     return group
 
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", REPLICA]),
+    # With DATABASE_REPLICA_URL set the suite's `replica` mirrors the primary (config.settings);
+    # this module needs the alias to itself.
+    pytest.mark.skipif(REPLICA in settings.DATABASES, reason="the suite runs with its own replica alias"),
+]
 
 
 @pytest.mark.django_db(transaction=False)  # first: the module's replica is not made yet
@@ -134,3 +139,16 @@ def test_reads_go_to_the_replica_only_inside_the_context_outside_transactions_an
 
         with transaction.atomic():
             assert router.db_for_read(ErrorGroup) == "default"  # a transaction reads what it wrote
+
+
+def test_every_view_sent_to_the_replica_exists():
+    """A misspelt name would silently keep its page on the primary."""
+
+    def names(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from names(p.url_patterns, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+            elif p.name:
+                yield prefix + p.name
+
+    assert db_router.REPLICA_VIEWS <= set(names(get_resolver().url_patterns))
