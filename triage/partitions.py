@@ -61,8 +61,9 @@ def convert_table(schema_editor, model, column: str) -> int:
     One transaction (the migration's): the old table is renamed and stripped of its indexes
     (their names go to the new table, and a copy without them is faster), the new table made with
     partitions for every day the rows cover, the rows copied with their ids, the id sequence
-    moved past them, the new indexes built and the old table dropped. A writer blocked meanwhile
-    fails once the old table is gone, and its batch is redelivered into the new one."""
+    moved past them, the new indexes built and the old table dropped. A writer waits on the
+    rename's lock meanwhile, then writes to the new table (PostgreSQL looks a name up again once
+    it holds the lock); were it to fail instead, the stream redelivers its batch."""
     if schema_editor.connection.vendor != "postgresql":
         return 0
     table, quote = model._meta.db_table, schema_editor.quote_name
@@ -120,7 +121,7 @@ def _move_rows(cursor, quote, model, old: str) -> int:
     return moved
 
 
-def projects_in_day(table: str, day: dt.date, column: str = "project_id") -> set[int]:
+def values_in_day(table: str, day: dt.date, column: str) -> set:
     """The distinct values of `column` in one day's partition, by a walk over an index that
     starts with it (one probe per value, not a scan of the day: PostgreSQL before 18 has no skip
     scan, so a recursive query does it, https://wiki.postgresql.org/wiki/Loose_indexscan)."""

@@ -57,7 +57,7 @@ def drop_expired_days(boundaries: dict[int, tuple[dt.datetime, int] | None], tod
     for day in partitions.days(event_partitions.TABLE):
         if day >= today:
             break
-        present = partitions.projects_in_day(event_partitions.TABLE, day)
+        present = partitions.values_in_day(event_partitions.TABLE, day, "project_id")
         if all(pid not in boundaries or _expired_before(boundaries[pid]) > day for pid in present):
             dropped += _count_day(day)
             partitions.drop_day(event_partitions.TABLE, day)

@@ -166,3 +166,15 @@ def test_the_migration_moves_every_event_of_an_existing_database():
         assert made.id > max(row[0] for row in before)
     finally:
         migrate(latest)
+
+
+def test_the_periodic_task_makes_partitions_ahead_and_forgets_ids_past_the_window(project):
+    from triage import tasks
+
+    digest(project, timezone.now() - dt.timedelta(days=8))
+    digest(project, timezone.now())
+    tasks.prune_events()
+    assert EventId.objects.count() == 1 and ErrorEvent.objects.count() == 2
+    if connection.vendor == "postgresql":
+        today = timezone.now().astimezone(dt.UTC).date()
+        assert {today + dt.timedelta(days=n) for n in range(3)} <= set(partitions.days(event_partitions.TABLE))
