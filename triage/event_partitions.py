@@ -24,6 +24,9 @@ def ensure_for(received: Iterable[dt.datetime]) -> None:
     partitions.ensure_days(TABLE, {t.astimezone(dt.UTC).date() for t in received})
 
 
-def convert(schema_editor, model) -> int:
-    """The migration's step: the existing plain table becomes partitioned, with every event."""
-    return partitions.convert_table(schema_editor, model, COLUMN)
+def convert(schema_editor, model, today: dt.date) -> int:
+    """The migration's step: the existing plain table becomes partitioned, with every event, and
+    partitions for today and DAYS_AHEAD days, for the workers still running the previous code
+    during an upgrade (they make none; without one their inserts would fail until replaced)."""
+    ahead = [today + dt.timedelta(days=n) for n in range(DAYS_AHEAD + 1)]
+    return partitions.convert_table(schema_editor, model, COLUMN, days=ahead)

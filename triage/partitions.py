@@ -54,9 +54,10 @@ def create_partitioned_table(schema_editor, model, column: str) -> None:
     schema_editor.execute(sql, params or None)
 
 
-def convert_table(schema_editor, model, column: str) -> int:
+def convert_table(schema_editor, model, column: str, days=()) -> int:
     """Turns `model`'s existing plain table into a table partitioned by day on `column`, with
-    every row (PostgreSQL; nothing to do elsewhere). Returns the rows moved.
+    every row and a partition for each of `days` besides (PostgreSQL; nothing to do elsewhere).
+    Returns the rows moved.
 
     One transaction (the migration's): the old table is renamed and stripped of its indexes
     (their names go to the new table, and a copy without them is faster), the new table made with
@@ -71,7 +72,7 @@ def convert_table(schema_editor, model, column: str) -> int:
         old = _set_aside(cursor, quote, table)
         create_partitioned_table(schema_editor, model, column)
         cursor.execute(f"SELECT DISTINCT ({quote(column)} AT TIME ZONE 'UTC')::date FROM {quote(old)}")
-        for (day,) in cursor.fetchall():
+        for day in sorted({row[0] for row in cursor.fetchall()} | set(days)):
             _create(table, day, schema_editor.connection)
         moved = _move_rows(cursor, quote, model, old)
         for statement in schema_editor._model_indexes_sql(model):  # on the parent: every partition gets them

@@ -159,6 +159,9 @@ def test_the_migration_moves_every_event_of_an_existing_database():
             per_day = events_per_day()
             assert {d: n for d, n in per_day.items() if d < recent.date()} == {
                 (NOW - dt.timedelta(days=n, hours=n)).date(): 3 for n in range(5)}
+            # Workers still on the previous code make no partitions: today's and the next are there.
+            ahead = {recent.date() + dt.timedelta(days=n) for n in range(event_partitions.DAYS_AHEAD + 1)}
+            assert ahead <= set(partitions.days(event_partitions.TABLE))
         from triage.models import ErrorEvent as Current
 
         made = Current.objects.create(project_id=project.id, group_id=group.id, event_id="n" * 32, timestamp=recent,

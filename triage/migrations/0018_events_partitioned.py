@@ -26,7 +26,7 @@ def partition_events(apps, schema_editor):
 
     model = apps.get_model("triage", "ErrorEvent")  # as of after the state change: no unique key, new indexes
     if schema_editor.connection.vendor == "postgresql":
-        event_partitions.convert(schema_editor, model)
+        event_partitions.convert(schema_editor, model, dt.datetime.now(dt.UTC).date())
     else:
         schema_editor.remove_constraint(model, OLD_UNIQUE)  # SQLite remakes the table, new indexes included
 
