@@ -20,13 +20,19 @@ import re
 import time
 
 from django.db import connection, transaction
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, OperationalError
 
 log = logging.getLogger(__name__)
 
 _SUFFIX = re.compile(r"_p(\d{8})$")
 _known: dict[tuple[str, dt.date], float] = {}  # partition → when this process made or saw it
 MEMO_SECONDS = 600.0  # after which the writer checks again (retention may have dropped it)
+# Creating and dropping a partition hold the parent table's exclusive lock for an instant, but
+# waiting for it behind a long query would queue every reader and writer of the table behind the
+# DDL: it waits this long at most. The periodic task tries again on its next run; a writer's batch
+# fails and is retried (triage.stream.outage).
+DDL_LOCK_TIMEOUT_MS = 2_000
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def partitioned() -> bool:
@@ -154,18 +160,33 @@ def ensure_days(table: str, days) -> list[dt.date]:
 
 
 def ensure_ahead(table: str, today: dt.date, days_ahead: int) -> list[dt.date]:
-    """Partitions for today and the next `days_ahead` days, so writes never wait on DDL."""
+    """Partitions for today and the next `days_ahead` days, so writes never wait on DDL. A table
+    too busy to lock is left for the next run: the days ahead leave time for several."""
     for key in [k for k in _known if k[0] == table]:
         del _known[key]  # check again: one may have been dropped
-    return ensure_days(table, [today + dt.timedelta(days=n) for n in range(days_ahead + 1)])
+    try:
+        return ensure_days(table, [today + dt.timedelta(days=n) for n in range(days_ahead + 1)])
+    except OperationalError as exc:
+        if not busy(exc):
+            raise
+        log.warning("%s busy: partitions ahead left for the next run", table)
+        return []
+
+
+def busy(exc: OperationalError) -> bool:
+    """Whether DDL gave up waiting for its lock (DDL_LOCK_TIMEOUT_MS)."""
+    return getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def _create(table: str, day: dt.date, using=None) -> bool:
+    """Creates one day's partition. With `using` (a migration's connection, which holds the
+    table's lock itself), without a lock timeout: SET LOCAL would outlast this statement there."""
     name = partition_name(table, day)
     start, end = day.isoformat(), (day + dt.timedelta(days=1)).isoformat()
-    using = using or connection
     try:
-        with transaction.atomic(using=using.alias), using.cursor() as cursor:
+        with transaction.atomic(using=(using or connection).alias), (using or connection).cursor() as cursor:
+            if using is None:
+                cursor.execute(f"SET LOCAL lock_timeout = {int(DDL_LOCK_TIMEOUT_MS)}")
             cursor.execute(
                 f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{table}" '
                 f"FOR VALUES FROM ('{start} 00:00:00+00') TO ('{end} 00:00:00+00')"
@@ -194,11 +215,19 @@ def days(table: str) -> list[dt.date]:
 
 
 def drop_day(table: str, day: dt.date) -> bool:
-    """Drops one day's partition and every row in it; False when there was none."""
+    """Drops one day's partition and every row in it; False on SQLite, or when the table was too
+    busy to take its lock within DDL_LOCK_TIMEOUT_MS (the partition is then left as it was)."""
     if not partitioned():
         return False
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f'DROP TABLE IF EXISTS "{partition_name(table, day)}"')
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {int(DDL_LOCK_TIMEOUT_MS)}")
+            cursor.execute(f'DROP TABLE IF EXISTS "{partition_name(table, day)}"')
+    except OperationalError as exc:
+        if not busy(exc):
+            raise
+        log.warning("partition %s busy: left for the next run", partition_name(table, day))
+        return False
     _known.pop((table, day), None)
     log.info("dropped partition %s", partition_name(table, day))
     return True
@@ -206,10 +235,7 @@ def drop_day(table: str, day: dt.date) -> bool:
 
 def drop_before(table: str, cutoff: dt.date) -> list[dt.date]:
     """Drops every day's partition before `cutoff`; returns the days dropped."""
-    dropped = [day for day in days(table) if day < cutoff]
-    for day in dropped:
-        drop_day(table, day)
-    return dropped
+    return [day for day in days(table) if day < cutoff and drop_day(table, day)]
 
 
 def size_bytes(table: str) -> int:

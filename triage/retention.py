@@ -37,7 +37,9 @@ def prune_events(default_budget: int, now: dt.datetime | None = None) -> int:
     partitions.ensure_ahead(event_partitions.TABLE, today, event_partitions.DAYS_AHEAD)
     boundaries = {pid: boundary(pid, budget or default_budget)
                   for pid, budget in Project.objects.values_list("id", "retention_events")}
-    removed = drop_expired_days(boundaries, today)
+    removed, busy = drop_expired_days(boundaries, today)
+    if busy:  # deleting now would DELETE the rows of a day meant to go by DROP: the next run does both
+        return removed
     for project_id, last in boundaries.items():
         if last is not None:
             removed += delete_through(project_id, last)
@@ -50,20 +52,24 @@ def boundary(project_id: int, budget: int) -> tuple[dt.datetime, int] | None:
             .values_list("received_at", "id")[budget : budget + 1].first())
 
 
-def drop_expired_days(boundaries: dict[int, tuple[dt.datetime, int] | None], today: dt.date) -> int:
+def drop_expired_days(boundaries: dict[int, tuple[dt.datetime, int] | None], today: dt.date) -> tuple[int, bool]:
     """Drops each past day whose projects are all past their budget for the whole day (a project
-    deleted since keeps nothing). Returns the events dropped."""
-    dropped = 0
+    deleted since keeps nothing). Returns the events dropped, and whether a day was too busy to
+    drop (partitions.drop_day)."""
+    dropped, busy = 0, False
     for day in partitions.days(event_partitions.TABLE):
         if day >= today:
             break
         present = partitions.values_in_day(event_partitions.TABLE, day, "project_id")
         if all(pid not in boundaries or _expired_before(boundaries[pid]) > day for pid in present):
-            dropped += _count_day(day)
-            partitions.drop_day(event_partitions.TABLE, day)
+            count = _count_day(day)
+            if partitions.drop_day(event_partitions.TABLE, day):
+                dropped += count
+            else:
+                busy = True
     if dropped:
         log.info("event retention: dropped %d events in whole days", dropped)
-    return dropped
+    return dropped, busy
 
 
 def _expired_before(last: tuple[dt.datetime, int] | None) -> dt.date:

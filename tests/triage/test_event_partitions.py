@@ -181,3 +181,28 @@ def test_the_periodic_task_makes_partitions_ahead_and_forgets_ids_past_the_windo
     if connection.vendor == "postgresql":
         today = timezone.now().astimezone(dt.UTC).date()
         assert {today + dt.timedelta(days=n) for n in range(3)} <= set(partitions.days(event_partitions.TABLE))
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # committed: the other connection must see the partitions
+def test_a_day_is_not_dropped_while_a_long_query_holds_the_table_and_its_rows_wait_for_the_next_run(project, monkeypatch):
+    """Waiting behind a long query for DROP's lock would queue every reader and writer behind the
+    DROP: it gives up, and no row of the day goes by DELETE meanwhile."""
+    import psycopg
+
+    project.retention_events = 1
+    project.save()
+    for days_ago in (3, 1, 0):  # day 3 goes whole; day 1 by DELETE, but not while day 3 waits
+        digest(project, NOW - dt.timedelta(days=days_ago))
+    partitions.ensure_ahead(event_partitions.TABLE, NOW.date(), event_partitions.DAYS_AHEAD)  # made before the lock
+    monkeypatch.setattr(partitions, "DDL_LOCK_TIMEOUT_MS", 50)
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k in ("host", "port", "user", "password", "dbname")}) as other:
+        other.execute("SET lock_timeout = '20s'")  # never a hung test
+        other.execute("LOCK TABLE triage_errorevent IN ACCESS SHARE MODE")  # what any long read holds
+        assert prune_events(default_budget=100, now=NOW) == 0
+    assert ErrorEvent.objects.count() == 3
+    assert NOW.date() - dt.timedelta(days=3) in partitions.days(event_partitions.TABLE)
+
+    assert prune_events(default_budget=100, now=NOW) == 2  # the lock gone: day 3 whole, then day 1's by DELETE
+    assert NOW.date() - dt.timedelta(days=3) not in partitions.days(event_partitions.TABLE)
