@@ -40,6 +40,7 @@ def ranking(rounds: int) -> None:
     from config.redis_clients import redis_client
     from flags import changes, exposures
     from projects.members import create_project
+    from triage import event_partitions
     from triage.attribution.evidence import attribute
     from triage.models import ErrorEvent, ErrorGroup
 
@@ -65,6 +66,7 @@ def ranking(rounds: int) -> None:
         flags = {k: "true" if v == "on" else "false" for k, v in variants[user].items()}
         rows.append(ErrorEvent(project=project, group=group, event_id=uuid.uuid4().hex, timestamp=now, received_at=now,
                                environment="production", title="Bench", user_key=f"id:user-{user}", flags=flags, payload="{}"))
+    event_partitions.ensure_for([now])
     ErrorEvent.objects.bulk_create(rows, batch_size=500)
     samples = []
     for _ in range(rounds):

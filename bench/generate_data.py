@@ -41,6 +41,7 @@ from django.utils import timezone  # noqa: E402
 from config.redis_clients import redis_client  # noqa: E402
 from projects.members import create_project  # noqa: E402
 from projects.models import Project  # noqa: E402
+from triage import event_partitions  # noqa: E402
 from triage.fingerprint import ALGORITHM  # noqa: E402
 from triage.grouping import counters  # noqa: E402
 from triage.models import (  # noqa: E402
@@ -171,6 +172,8 @@ def _write_events(project, groups, releases, now, rng) -> dict:
            "project_flag": Counter(), "spans": {}}
     columns = ["project_id", "group_id", "event_id", "stream_id", "timestamp", "received_at", "release_id", "environment",
                "level", "title", "user_key", "trace_id", "flags", "call_path_hash", "fingerprint", "payload"]
+    first = min((g.first_seen for g in groups), default=now)
+    event_partitions.ensure_for(first + dt.timedelta(days=n) for n in range((now - first).days + 2))  # the days COPY writes to
     with transaction.atomic(), _Writer(ErrorEvent, columns) as out:
         for index, group in enumerate(groups):
             module, function = group.culprit.split(" in ")

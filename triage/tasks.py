@@ -25,9 +25,12 @@ def roll_up_counts():
 
 @shared_task(ignore_result=True)
 def prune_events():
-    """Events past each project's budget, and release health's bookkeeping past its windows."""
-    deleted = retention.prune_events(settings.SWITCHYARD["RETENTION_EVENTS_PER_PROJECT"])
-    return deleted + retention.prune_release_health(timezone.now())
+    """Event partitions made ahead, events past each project's budget (whole days dropped where
+    every project is past it), event ids past the dedupe window, release health past its windows."""
+    now, options = timezone.now(), settings.SWITCHYARD
+    deleted = retention.prune_events(options["RETENTION_EVENTS_PER_PROJECT"], now)
+    deleted += retention.prune_event_ids(now, options["EVENT_DEDUPE_DAYS"])
+    return deleted + retention.prune_release_health(now)
 
 
 @shared_task(ignore_result=True)

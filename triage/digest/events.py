@@ -18,7 +18,7 @@ from functools import lru_cache, partial
 from django.conf import settings
 from django.db import transaction
 
-from triage import alerts, bulk, jsonutil
+from triage import alerts, bulk, event_partitions, jsonutil
 from triage.attribution import assignment
 from triage.digest.normalize import EventFields, clean, clean_json, clean_payload, event_fields
 from triage.fingerprint import (
@@ -37,6 +37,7 @@ from triage.grouping.counters import Counted
 from triage.models import (
     ErrorEvent,
     ErrorGroup,
+    EventId,
     GroupActivity,
     GroupActivityKind,
     GroupCallPath,
@@ -105,6 +106,7 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
     same event_id) is acknowledged without being counted again.
     """
     batch, observed = apply_grouping_knowledge(batch, now)
+    event_partitions.ensure_for({p.received_at for p in batch})
     with transaction.atomic():
         record_raise_helper_calls(observed)
         releases = upsert_releases(batch)
@@ -112,6 +114,7 @@ def digest_events(batch: list[Prepared], now: dt.datetime) -> list[Counted]:
         made = {g.id for g in groups.values() if g.event_count == 0}  # see alert_after_commit
         stored = stored_events(batch)
         new = first_of_each_event(p for p in batch if p.key not in stored)
+        remember_event_ids(new)  # first: a concurrent copy of an event fails here, before any other write
         insert_events(new, groups, releases)
         changed, activity = grouping.fold_events(list(groups.values()), [_hit(p, groups, releases) for p in new], now)
         bulk.update_rows(ErrorGroup, [grouping.row_of(g) for g in changed], grouping.GROUP_UPDATE_FIELDS)
@@ -264,11 +267,36 @@ def upsert_releases(batch: list[Prepared]) -> dict[tuple[int, str], int]:
 
 
 def stored_events(batch: list[Prepared]) -> dict[tuple[int, str], tuple[int, str]]:
-    """(project, event_id) → (group id, stream id) of events already in the database."""
-    rows = ErrorEvent.objects.filter(
+    """(project, event_id) → (group id, stream id) of events stored before, as EventId knows
+    them (the event table has no unique key to ask: it is partitioned). The group is read from
+    the event, in its own partition, only for a redelivery, the one case that counts it; 0 when
+    retention has removed the event since."""
+    keys = EventId.objects.filter(
         project_id__in={p.message.project_id for p in batch}, event_id__in={p.message.event_id for p in batch}
-    ).values_list("project_id", "event_id", "group_id", "stream_id")
-    return {(pid, eid): (gid, sid) for pid, eid, gid, sid in rows}
+    ).values_list("project_id", "event_id", "stream_id", "received_at")
+    seen = {(pid, eid): (sid, received) for pid, eid, sid, received in keys}
+    redelivered = [p for p in batch if p.key in seen and seen[p.key][0] == p.message_id.decode()]
+    groups = {}
+    if redelivered:
+        rows = ErrorEvent.objects.filter(
+            project_id__in={p.message.project_id for p in redelivered}, event_id__in={p.message.event_id for p in redelivered},
+            received_at__in={seen[p.key][1] for p in redelivered},
+        ).values_list("project_id", "event_id", "group_id")
+        groups = {(pid, eid): gid for pid, eid, gid in rows}
+    return {key: (groups.get(key, 0), sid) for key, (sid, _) in seen.items()}
+
+
+def remember_event_ids(new: list[Prepared]) -> None:
+    """Records the ids of the events about to be stored. A plain INSERT: a copy of one of them
+    committed by another worker since stored_events read is a unique violation that rolls the
+    batch back, to be redelivered and find it (the group lock makes that rare: a copy has the
+    same fingerprint, so the same group, so the two batches take turns)."""
+    bulk.insert_rows(
+        EventId,
+        [{"project": p.message.project_id, "event_id": p.message.event_id, "stream_id": p.message_id.decode(),
+          "received_at": p.received_at} for p in new],
+        ["project", "event_id", "stream_id", "received_at"],
+    )
 
 
 EVENT_FIELDS = [
