@@ -7,6 +7,13 @@ from tests.factories import make_project, make_user
 pytest_plugins = ["flags.testing"]  # the flag_override fixture, for any test
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API holds an event loop on the main thread for the
+    rest of the session (the `browser` fixture), and a test after it that calls an ASGI app through
+    async_to_sync would find that loop running."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static_files():
     """Pages name hashed static files (config.staticfiles): collect them once a run, if changed."""
