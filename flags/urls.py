@@ -28,6 +28,7 @@ P = "projects/<int:project_id>/"
 
 urlpatterns = [
     # Dashboard
+    path("flags/", dashboard.flags_home, name="flags_home"),
     path(P + "flags/", dashboard.flag_list, name="flag_list"),
     path(P + "flags/new/", dashboard.flag_create, name="flag_create"),
     path(P + "flag-audit/", reports.audit_log, name="audit_log"),

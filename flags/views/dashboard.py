@@ -20,10 +20,23 @@ from flags.models import ApprovalStatus
 from flags.policy import ApprovalRequired, approval_environments
 from flags.validation import InvalidChange, message
 from projects.access import project_member_required
+from projects.members import projects_for
+from projects.recent import remembered_project_id
 
 
 def _to_detail(flag):
     return redirect("flags:flag_detail", project_id=flag.project_id, key=flag.key)
+
+
+@login_required
+def flags_home(request):
+    """The nav's Flags: the flags of the project the user last looked at, else their first."""
+    projects = list(projects_for(request.user).order_by("name"))
+    if not projects:
+        return redirect("triage:project_list")
+    remembered = remembered_project_id(request)
+    project = next((p for p in projects if p.id == remembered), projects[0])
+    return redirect("flags:flag_list", project_id=project.id)
 
 
 @login_required

@@ -33,6 +33,21 @@ def test_flag_list_shows_each_flag_with_its_state_per_environment(logged_in, pro
     assert "new-checkout" in html and "dark-mode" in html and "50%" in html
 
 
+def test_the_navs_flags_opens_the_project_last_looked_at_else_the_first(logged_in, project, alice):
+    from tests.factories import make_project
+
+    other = make_project("another", members=[alice])  # alphabetically first
+    assert logged_in.get("/flags/").url == f"/projects/{other.id}/flags/"
+    logged_in.get(f"/projects/{project.id}/flags/")
+    assert logged_in.get("/flags/").url == f"/projects/{project.id}/flags/"
+    assert 'href="/flags/" class="active">Flags</a>' in logged_in.get(f"/projects/{project.id}/flags/").content.decode()
+
+
+def test_the_navs_flags_without_projects_says_where_to_start(client, charlie):
+    client.force_login(charlie)
+    assert client.get("/flags/").url == reverse("triage:project_list")
+
+
 def test_flag_list_url_names_are_project_scoped(project):
     assert reverse("flags:flag_list", kwargs={"project_id": project.id}) == f"/projects/{project.id}/flags/"
     assert reverse("flags:flag_detail", kwargs={"project_id": project.id, "key": "a/b"}) == f"/projects/{project.id}/flags/a/b/"
