@@ -48,7 +48,7 @@ from triage.models import (
     RaiseHelperCall,
     Release,
 )
-from triage.stream import IngestMessage, UndeliverableMessage
+from triage.stream import IngestMessage, UndeliverableMessage, message_ref
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,12 @@ class Prepared:
     received_at: dt.datetime
     rules: tuple[str, ...] = ()
     previous: Fingerprint | None = None  # the previous algorithm's, during the project's transition
+    partition: int = 0  # of the stream it came from (triage.stream.tag)
+
+    @property
+    def stream_ref(self) -> str:
+        """Its message id as the event stores it (triage.stream.message_ref)."""
+        return message_ref(self.message_id, self.partition)
 
     @property
     def key(self) -> tuple[int, str]:
@@ -228,7 +234,7 @@ def _counted(p: Prepared, groups, stored, inserted) -> Counted:
     if p.message_id in inserted:
         return Counted(p.message_id, group_id, p.received_at, p.fields.user_key, p.message.project_id)
     earlier = stored.get(p.key)
-    if earlier and earlier[1] == p.message_id.decode():
+    if earlier and earlier[1] == p.stream_ref:
         return Counted(p.message_id, earlier[0], p.received_at, p.fields.user_key, p.message.project_id)  # redelivery
     return Counted(p.message_id, 0, p.received_at, "")  # a re-sent duplicate: acknowledge only
 
@@ -285,7 +291,7 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
                 "project": p.message.project_id,
                 "group": groups[(p.message.project_id, p.fingerprint.hash)].id,
                 "event_id": p.message.event_id,
-                "stream_id": p.message_id.decode(),
+                "stream_id": p.stream_ref,
                 "timestamp": p.fields.timestamp,
                 "received_at": p.received_at,
                 "release": releases.get((p.message.project_id, p.fields.release)),

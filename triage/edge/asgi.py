@@ -24,6 +24,7 @@ from triage.edge import parsing, quotas
 from triage.edge.body import OverBudget
 from triage.edge.errors import IngestError
 from triage.edge.keys import dsn_key_cache, project_for_key
+from triage.edge.partitions import PartitionChooser
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class IngestApp:
         self.keys = dsn_key_cache()
         self.limits = quotas.limits_cache()
         self.heavy = asyncio.Semaphore(self.options["HEAVY_BODIES"])
+        self.partitions = PartitionChooser(self.options["STREAM_PARTITIONS"], self.options["HOT_PROJECT_PERCENT"])
         self._redis = None
         self._append = None
 
@@ -117,7 +119,9 @@ class IngestApp:
 
     async def _append_all(self, project_id: int, messages) -> list[parsing.Refusal]:
         """Appends each message behind its stream's cap (and an event behind the quotas too);
-        returns why each refused one was refused."""
+        returns why each refused one was refused. A partitioned stream's caps are shared out
+        between its partitions, so the whole backlog, and Redis's memory, stays as bounded as
+        with one: a partition that fills refuses (429) while its neighbours may still accept."""
         if not messages:
             return []
         cap, now = self.options["STREAM_MAXLEN"], timezone.now()
@@ -127,12 +131,20 @@ class IngestApp:
             limits = quotas.Limits.decode(raw) if raw else quotas.Limits()
         calls = []
         for name, message in messages:
+            parts = self.partitions.partitions if name in stream.PARTITIONED else 1
+            if parts > 1:
+                partition, spread = self.partitions.choose(project_id, message.event_id)
+                target = stream.in_partition(name, partition)
+            else:
+                target, spread = name, False
             if name == stream.EVENTS:
-                keys, args = quotas.append_event(name, message, cap, limits, quotas.installation_limits(), now)
+                keys, args = quotas.append_event(target, message, quotas.share(cap, parts), limits,
+                                                 quotas.installation_limits(), now, parts, spread)
                 calls.append((self.scripts["event"], keys, args))
             else:
-                args = stream.append_args(message, cap, self.options["LOG_STREAM_MAX_BYTES"])
-                calls.append((self.scripts["log"], [name, stream.bytes_key(name)], args))
+                args = stream.append_args(message, quotas.share(cap, parts),
+                                          quotas.share(self.options["LOG_STREAM_MAX_BYTES"], parts))
+                calls.append((self.scripts["log"], [target, stream.bytes_key(target)], args))
         results = await run_scripts(self.redis, calls)
         return [self._refusal(name, result, now) for (name, _), result in zip(messages, results, strict=True)
                 if not _appended(result)]

@@ -33,18 +33,25 @@ class StreamConsumersStep(bootsteps.StartStopStep):
         if os.environ.get("SWITCHYARD_CONSUME_STREAMS", "1") == "0":
             return
         from config.redis_clients import redis_client
+        from triage import stream
         from triage.stream.consumer import StreamConsumer
-        from triage.stream.wiring import HANDLERS, consumer_options
+        from triage.stream.wiring import HANDLERS, consumer_options, consumers_to_run
 
         client = redis_client()
         name = f"{socket.gethostname()}:{os.getpid()}"
-        # CONSUMER_THREADS consumers per stream. Default 1: with 2, both threads wait on the same
-        # hot group's row lock during a spike and digest was slower (bench/pipeline_bench.py).
+        configured = settings.SWITCHYARD["STREAM_PARTITIONS"]
+        partitions = stream.register_partitions(client, configured)
+        # CONSUMER_THREADS consumers per stream partition. Default 1: with 2, both threads wait on
+        # the same hot group's row lock during a spike and digest was slower (bench/pipeline_bench.py).
         # Logs have LOG_CONSUMER_THREADS (2): their batches share no hot row (wiring.consumer_options).
-        for stream_name, make_handler in HANDLERS.items():
+        # One thread per partition, not one XREADGROUP over all: on a Redis Cluster one command
+        # cannot read streams in different slots.
+        for stream_name, partition, retiring in consumers_to_run(partitions, configured):
             options = consumer_options(stream_name, settings.SWITCHYARD)
+            make_handler = HANDLERS[stream.base_stream(stream_name)]
             for n in range(options["CONSUMER_THREADS"]):
-                consumer = StreamConsumer(client, stream_name, f"{name}:{n}", make_handler(), options)
+                consumer = StreamConsumer(client, stream_name, f"{name}:{n}", make_handler(partition), options,
+                                          retiring=retiring)
                 thread = threading.Thread(target=consumer.run, name=f"consume {stream_name} {n}", daemon=True)
                 self.consumers.append(consumer)
                 self.threads.append(thread)

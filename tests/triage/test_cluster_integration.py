@@ -1,0 +1,140 @@
+"""On a real three-master Redis Cluster (bench/redis_cluster.py: Debian's redis-server, joined with
+`redis-cli --cluster create`): the real sentry-sdk sends through ingest into 8 stream partitions,
+two real workers digest them, one is killed mid-run, and every event the SDK sent is stored and
+counted exactly once; then a flag kill reaches an OFREP client, and the change stream, through
+the cluster. Celery's broker stays on a single Redis (config.settings: kombu has no cluster
+transport)."""
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+import redis.cluster
+import requests
+from django.utils import timezone
+from openfeature import api
+from openfeature.contrib.provider.ofrep import OFREPProvider
+from openfeature.evaluation_context import EvaluationContext
+
+from bench import redis_cluster
+from config.redis_clients import parse_cluster_url
+from flags import triggers
+from tests.factories import make_project
+from tests.flags.factories import make_flag, make_sdk_key
+from tests.live import ROOT, LiveServer, LiveWorker, wait_for, with_redis_db
+from triage import stream
+from triage.grouping import counters
+from triage.models import ErrorEvent, ErrorGroup
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not redis_cluster.available(), reason="needs Debian's redis-server and redis-cli"),
+]
+PARTITIONS = 8
+HOT, CALM = 300, 30  # one project sends most: past the hot share it is spread over every partition
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with redis_cluster.LocalCluster() as local:
+        yield local
+
+
+@pytest.fixture
+def cluster_env(cluster):
+    return {"REDIS_URL": cluster.url, "CELERY_BROKER_URL": with_redis_db(7)["CELERY_BROKER_URL"],
+            "SWITCHYARD_STREAM_PARTITIONS": str(PARTITIONS)}
+
+
+@pytest.fixture
+def cluster_client(cluster):
+    nodes = [redis.cluster.ClusterNode(host, port) for host, port in parse_cluster_url(cluster.url).nodes]
+    client = redis.cluster.RedisCluster(startup_nodes=nodes)
+    yield client
+    client.close()
+
+
+def send_with_the_sdk(dsn: str, count: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "tests/apps/burst_app.py"), dsn, str(count)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def pending(client) -> int:
+    return sum(client.xpending(name, stream.GROUP)["pending"] for name in stream.partition_streams(stream.EVENTS, PARTITIONS)
+               if client.exists(name))
+
+
+def test_events_through_8_partitions_on_a_cluster_are_counted_once_when_a_worker_dies(cluster_env, cluster_client):
+    hot, *calm = [make_project(f"c{i}") for i in range(4)]
+    server = LiveServer(**cluster_env)
+    # The first worker dies in its first batch, between the database commit and the
+    # acknowledgement (triage.stream.faults): the hardest moment, deterministically mid-run.
+    first = LiveWorker("cluster-1", SWITCHYARD_FAULT="after-commit", **cluster_env)
+    second = LiveWorker("cluster-2", **cluster_env)
+    try:
+        wait_for(lambda: all("stream consumers started" in w.tail() for w in (first, second)), timeout=60,
+                 what="both workers consuming")
+        apps = [send_with_the_sdk(hot.keys.first().dsn(server.url), HOT)]
+        apps += [send_with_the_sdk(project.keys.first().dsn(server.url), CALM) for project in calm]
+        assert first.wait_exit(timeout=120) == 99, first.tail()
+        assert any(app.poll() is None for app in apps)  # the SDKs were still sending when it died
+        reports = [json.loads(app.communicate(timeout=180)[0]) for app in apps]
+        sent = {event_id for report in reports for event_id in report["sent"]}
+        assert len(sent) == HOT + 3 * CALM and not any(report["disabled"] for report in reports)  # none refused
+        wait_for(lambda: ErrorEvent.objects.count() >= len(sent) and pending(cluster_client) == 0, timeout=180,
+                 what="every event digested")
+    finally:
+        server.stop()
+        first.stop()
+        second.stop()
+
+    stored = list(ErrorEvent.objects.values_list("event_id", "stream_id"))
+    assert len(stored) == len(sent) and {event_id for event_id, _ in stored} == sent
+    partitions = {stream.parse_message_ref(ref)[1] for _, ref in stored}
+    nodes = {cluster_client.get_node_from_key(stream.in_partition(stream.EVENTS, p)).port for p in partitions}
+    assert len(partitions) == PARTITIONS and len(nodes) == 3  # the hot project spread over every partition and node
+    assert sum(ErrorGroup.objects.values_list("event_count", flat=True)) == len(sent)
+    minute = counters.minute_of(timezone.now())
+    hot_counts = counters.hot_minute_counts(cluster_client, [minute - 60 * i for i in range(10)])
+    assert sum(n for counts in hot_counts.values() for n in counts.values()) == len(sent)
+
+
+def test_a_flag_kill_reaches_an_ofrep_client_and_the_change_stream_through_the_cluster(cluster_env, project, alice):
+    flag = make_flag(project, "new-checkout")
+    _, token = triggers.create_trigger(flag, "production", label="alertmanager", actor=alice, source="dashboard")
+    key = make_sdk_key(project)
+    server = LiveServer(**cluster_env)
+    api.set_provider(OFREPProvider(server.url, headers_factory=lambda: {"Authorization": f"Bearer {key}"}, timeout=5),
+                     "cluster")
+    client = api.get_client("cluster")
+    user = EvaluationContext(targeting_key="user-42")
+    events, connected = [], threading.Event()
+
+    def listen(url):
+        with requests.get(url, stream=True, timeout=20) as response:
+            for line in response.iter_lines():
+                if line.startswith(b": connected"):
+                    connected.set()
+                if line.startswith(b"data: "):
+                    events.append(json.loads(line[6:]))
+                    return
+
+    try:
+        assert client.get_boolean_value("new-checkout", False, user) is True
+        bulk = requests.post(f"{server.url}/ofrep/v1/evaluate/flags", json={"context": {"targetingKey": "u1"}},
+                             headers={"Authorization": f"Bearer {key}"}, timeout=5)
+        listener = threading.Thread(target=listen, args=(bulk.json()["eventStreams"][0]["url"],), daemon=True)
+        listener.start()
+        assert connected.wait(20), "the change stream never opened"
+
+        assert requests.post(triggers.trigger_url(token, server.url), timeout=5).json()["disabled"] is True
+
+        assert client.get_boolean_value("new-checkout", True, user) is False
+        listener.join(20)
+        assert events and (events[0]["flag"], events[0]["action"]) == ("new-checkout", "disabled")
+    finally:
+        api.clear_providers()
+        server.stop()
