@@ -97,6 +97,33 @@ def async_pubsub_clients() -> list[redis.asyncio.Redis]:
                                 ssl=parsed.ssl) for host, port in parsed.nodes]
 
 
+def is_cluster(client) -> bool:
+    return isinstance(client, redis.cluster.RedisCluster | redis.asyncio.cluster.RedisCluster)
+
+
+class _OneByOne:
+    """A pipeline's interface over plain calls, for the commands redis-py's cluster pipeline
+    refuses (PFCOUNT, PUBLISH: redis.cluster.PIPELINE_BLOCKED_COMMANDS): `execute` sends the queued
+    commands in order, a round trip each."""
+
+    def __init__(self, client):
+        self._client, self._calls = client, []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self._calls.append((name, args, kwargs))
+
+    def execute(self) -> list:
+        calls, self._calls = self._calls, []
+        return [getattr(self._client, name)(*args, **kwargs) for name, args, kwargs in calls]
+
+
+def pipeline(client):
+    """A non-transactional pipeline that may hold any command: redis-py's own, or, on a cluster,
+    one that sends them one by one (see _OneByOne). Every multi-key command queued must name keys
+    of one slot, as a cluster requires anyway."""
+    return _OneByOne(client) if is_cluster(client) else client.pipeline(transaction=False)
+
+
 class ClusterConnectionFactory(ConnectionFactory):
     """django-redis's connection factory, making a redis-py RedisCluster for a cluster URL (the
     cluster client keeps a pool per node itself) and a pooled client otherwise."""

@@ -17,6 +17,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+from config.redis_clients import pipeline
 from flags import conf
 from flags.cache import RAW_PREFIX
 
@@ -165,7 +166,7 @@ def exposed_users_many(redis, project_id: int, environment: str, cohorts: list[t
     flags cost one HyperLogLog of its users, not 200)."""
     buckets = range(user_bucket(start), user_bucket(end) + 1, USER_BUCKET_SECONDS)
     scratch = f"{_tag(project_id)}:scratch:affected:{uuid.uuid4().hex}"
-    pipe = redis.pipeline(transaction=False)
+    pipe = pipeline(redis)  # PFCOUNT: a cluster pipeline refuses it
     if affected:
         pipe.pfadd(scratch, *sorted(affected))
         pipe.pfcount(scratch)

@@ -138,3 +138,35 @@ def test_a_flag_kill_reaches_an_ofrep_client_and_the_change_stream_through_the_c
     finally:
         api.clear_providers()
         server.stop()
+
+
+def test_the_readers_add_up_the_partitions_on_the_cluster(cluster_client, tunables, project):
+    """What the pages, the health endpoint and the flag reports read, on a cluster with its
+    commands' slot rules: the union of a group's users over partitions on different nodes, the
+    health and dead letters over every partition, exposures of one project, log-tail announcements."""
+    from flags import exposures
+    from triage import health
+    from triage.logs import tail
+    from triage.stream import dead_letters
+
+    tunables["STREAM_PARTITIONS"] = PARTITIONS
+    for p in range(PARTITIONS):
+        cluster_client.pfadd(counters.users_key(7, p), f"user-{p}", "everyone")
+    assert counters.users_affected(cluster_client, [7, 8]) == {7: PARTITIONS + 1, 8: 0}
+
+    name = stream.in_partition(stream.EVENTS, 5)
+    stream.ensure_group(cluster_client, name)
+    message_id = cluster_client.xadd(name, stream.IngestMessage(project.id, "e1", 0.0, b"{}").to_fields())
+    [(_, fields)] = stream.read_new(cluster_client, name, "reader", 10, 10)
+    stream.dead_letter(cluster_client, name, message_id, fields, "poison")  # one MULTI in the partition's slot
+    assert health.read_health(cluster_client, 0).streams[0].dead_letters == 1
+    [letter] = dead_letters.list_dead_letters(cluster_client, dead_letters.Selection())
+    assert (letter.original_id, letter.id.endswith("@5")) == (message_id.decode(), True)
+    assert dead_letters.replay_dead_letters(cluster_client, dead_letters.Selection.parse(ids=[letter.id])) == 1
+    assert cluster_client.xlen(name) == 1
+
+    now = timezone.now().timestamp()
+    exposures.record_evaluations(cluster_client, project.id, "production", [("new-checkout", "on")], now, targeting_key="u1")
+    exposed = exposures.exposed_users(cluster_client, project.id, "production", "new-checkout", ["on"], now - 60, now, {"u1"})
+    assert exposed == {"on": (1, 1)}
+    tail.announce(cluster_client, {project.id})  # PUBLISH outside a pipeline: no error

@@ -28,6 +28,9 @@ from triage.edge.partitions import PartitionChooser
 
 log = logging.getLogger(__name__)
 
+# Every so often, ingest tells Redis how many partitions it writes: a worker that lowered the
+# number while this process still wrote the old one finds its partitions again (stream.worker).
+ANNOUNCE_EVERY_SECONDS = 60.0
 INLINE_DECODE_BYTES = 1 << 20  # decoded on the event loop before a request moves to a thread
 
 # A DSN may carry a path prefix (`http://k@host/prefix/42` posts to `/prefix/api/42/envelope/`).
@@ -53,6 +56,7 @@ class IngestApp:
         self.partitions = PartitionChooser(self.options["STREAM_PARTITIONS"], self.options["HOT_PROJECT_PERCENT"])
         self._redis = None
         self._append = None
+        self._announced = float("-inf")  # when this process last told Redis its partitions
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -145,6 +149,9 @@ class IngestApp:
                 args = stream.append_args(message, quotas.share(cap, parts),
                                           quotas.share(self.options["LOG_STREAM_MAX_BYTES"], parts))
                 calls.append((self.scripts["log"], [target, stream.bytes_key(target)], args))
+        if self.partitions.partitions > 1 and time.monotonic() - self._announced > ANNOUNCE_EVERY_SECONDS:
+            await stream.announce_partitions(self.redis, self.partitions.partitions)
+            self._announced = time.monotonic()
         results = await run_scripts(self.redis, calls)
         return [self._refusal(name, result, now) for (name, _), result in zip(messages, results, strict=True)
                 if not _appended(result)]

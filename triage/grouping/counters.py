@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config.redis_clients import pipeline
 from triage import bulk
 from triage import stream as streams
 from triage.stream import GROUP, HEALTH, PREFIX, in_partition, partition_of
@@ -145,7 +146,7 @@ def users_affected(redis, group_ids: Iterable[int]) -> dict[int, int]:
     copied (GET, a HyperLogLog is a string) next to each other under one tag and counted together."""
     group_ids = list(group_ids)
     partitions = streams.known_partitions(redis)
-    pipe = redis.pipeline(transaction=False)
+    pipe = pipeline(redis)
     if partitions == 1:
         for group_id in group_ids:
             pipe.pfcount(users_key(group_id))
@@ -155,7 +156,7 @@ def users_affected(redis, group_ids: Iterable[int]) -> dict[int, int]:
             pipe.get(users_key(group_id, p))
     blobs = pipe.execute()
     scratch = f"{PREFIX}:scratch:users:{uuid.uuid4().hex}"
-    pipe = redis.pipeline(transaction=False)
+    pipe = pipeline(redis)
     counted = []  # (group id, index of its PFCOUNT reply)
     replies = 0
     for i, group_id in enumerate(group_ids):

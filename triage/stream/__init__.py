@@ -108,10 +108,17 @@ def known_partitions(client) -> int:
     return max(configured_partitions(), int(raw) if raw else 1)
 
 
+async def announce_partitions(client, partitions: int) -> None:
+    """At an ingest process's first append: the partitions it may write, so that a worker on a
+    smaller setting looks at them (register_partitions) even if no worker ever ran with this one."""
+    await client.eval(RAISE_PARTITIONS_SCRIPT, 1, PARTITIONS_KEY, partitions)
+
+
 def register_partitions(client, partitions: int) -> int:
-    """At a worker's start: records how many partitions hold keys (the configured number, and every
-    higher one whose stream, dead letters or health stamps still exist) and returns it, so the
-    worker consumes the leftovers until they are drained (retire_if_drained)."""
+    """At a worker's start, and every half minute after: records how many partitions hold keys (the
+    configured number, and every higher one, up to what a worker or an ingest process announced,
+    whose stream, dead letters or health stamps still exist) and returns it, so the worker consumes
+    the leftovers until they are drained (retire_if_drained)."""
     highest = max(partitions, int(client.get(PARTITIONS_KEY) or 1))
     in_use = partitions
     for p in range(partitions, highest):
@@ -120,6 +127,15 @@ def register_partitions(client, partitions: int) -> int:
             in_use = p + 1
     client.set(PARTITIONS_KEY, in_use)
     return in_use
+
+
+# Raises the number of partitions that may hold keys to ARGV[1], never lowers it.
+RAISE_PARTITIONS_SCRIPT = """
+if tonumber(redis.call('GET', KEYS[1]) or '1') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
 
 
 # Deletes a drained stream: nothing waiting, nothing pending. Atomic, so an entry appended by an
