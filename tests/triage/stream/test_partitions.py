@@ -170,3 +170,32 @@ def test_a_lower_setting_keeps_consuming_the_old_partitions_until_they_are_drain
     for p in range(1, PARTITIONS):  # once their stamps have expired, as their counters have
         redis_client.delete(stream.health_key(p))
     assert stream.register_partitions(redis_client, 1) == 1
+
+
+@pytest.mark.django_db
+def test_an_unmerge_marks_or_moves_each_event_in_its_own_partition(tunables, redis_client):
+    from triage.grouping import count_moves
+
+    tunables["STREAM_PARTITIONS"] = 3
+    minute = counters.minute_of(dt.datetime.now(dt.UTC))
+    waiting = redis_client.xadd(events_of(2), {"v": 1})  # not acknowledged yet, in partition 2
+    redis_client.hset(counters.counts_key(minute, 0), 10, 1)  # an acknowledged one, counted in partition 0
+    count_moves._run_split(redis_client, 1, 0, 10, 11, [(stream.message_ref(waiting, 2), minute), ("5-0", minute)])
+    assert redis_client.hget(counters.moved_events_key(2), waiting) == b"11"
+    assert not redis_client.exists(counters.moved_events_key(0))
+    assert redis_client.hgetall(counters.counts_key(minute, 0)) == {b"10": b"0", b"11": b"1"}
+
+
+@pytest.mark.django_db
+def test_a_merge_moves_the_counts_and_users_of_every_partition(tunables, redis_client):
+    from triage.grouping import count_moves
+
+    tunables["STREAM_PARTITIONS"] = 2
+    minute = counters.minute_of(dt.datetime.now(dt.UTC))
+    for p in (0, 1):
+        redis_client.hset(counters.counts_key(minute, p), 20, 2)
+        redis_client.pfadd(counters.users_key(20, p), f"u{p}")
+    count_moves._run_merge(redis_client, 2, 21, [20], [minute])
+    assert counters.hot_minute_counts(redis_client, [minute]) == {minute: {21: 4}}
+    assert counters.users_affected(redis_client, [21]) == {21: 2}
+    assert all(redis_client.hget(counters.group_redirects_key(p), 20) == b"21" for p in (0, 1))
