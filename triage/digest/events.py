@@ -226,7 +226,13 @@ def update_users_affected(redis, group_ids: set[int]) -> None:
     if not group_ids:
         return
     affected = counters.users_affected(redis, group_ids)
-    bulk.update_rows(ErrorGroup, [{"id": gid, "users_affected": n} for gid, n in affected.items()], ["users_affected"])
+    with transaction.atomic():
+        # Locked in id order first, as lock_groups locks them: an UPDATE … FROM (VALUES …) locks rows
+        # in its plan's order, which deadlocked against another consumer's batch of the same groups
+        # (a hot project spread over partitions, bench/pipeline_bench.py --partitions 4).
+        list(ErrorGroup.objects.filter(id__in=affected).order_by("id").select_for_update().values_list("id", flat=True))
+        bulk.update_rows(ErrorGroup, [{"id": gid, "users_affected": n} for gid, n in sorted(affected.items())],
+                         ["users_affected"])
 
 
 def _counted(p: Prepared, groups, stored, inserted) -> Counted:
