@@ -33,8 +33,8 @@ PARTITIONED = (EVENTS, LOGS)
 GROUP = "digest"
 ERRORS = f"{PREFIX}:delivery-errors"  # message id → last failure reason, for the dead letter
 HEALTH = f"{PREFIX}:health"  # "digest:<stream>" and "roll_up" → epoch seconds of the last one (triage.health)
-# The number of partitions that may hold keys: the largest SWITCHYARD_STREAM_PARTITIONS a worker
-# started with, lowered only once the partitions past the setting hold nothing (known_partitions).
+# The number of partitions that may hold keys: raised by the workers' and ingest's settings, lowered
+# by a worker only once the partitions past its setting hold nothing (register_partitions).
 PARTITIONS_KEY = f"{PREFIX}:stream-partitions"
 _TAGGED = re.compile(r"^\{switchyard(?::p(\d+))?\}:")
 
@@ -109,7 +109,7 @@ def known_partitions(client) -> int:
 
 
 async def announce_partitions(client, partitions: int) -> None:
-    """At an ingest process's first append: the partitions it may write, so that a worker on a
+    """From an ingest process, every minute: the partitions it may write, so that a worker on a
     smaller setting looks at them (register_partitions) even if no worker ever ran with this one."""
     await client.eval(RAISE_PARTITIONS_SCRIPT, 1, PARTITIONS_KEY, partitions)
 
@@ -140,7 +140,7 @@ return 1
 
 # Deletes a drained stream: nothing waiting, nothing pending. Atomic, so an entry appended by an
 # ingest process still on the old setting is either seen here (and the stream kept) or lands after
-# the delete (and XADD makes a new stream, which the next worker start finds: register_partitions).
+# the delete (and XADD makes a new stream, which the workers' next look finds: register_partitions).
 RETIRE_SCRIPT = """
 if redis.call('XLEN', KEYS[1]) > 0 then return 0 end
 local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
