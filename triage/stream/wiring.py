@@ -74,11 +74,14 @@ def consumers_to_run(partitions: int, configured: int) -> list[tuple[str, int, b
             for base in HANDLERS for name in stream.partition_streams(base, partitions)]
 
 
-def consumer_options(stream_name: str, options: dict) -> dict:
+def consumer_options(stream_name: str, options: dict, partitions: int = 1) -> dict:
     """The tunables of one stream's consumer: a log message carries up to 100 lines (1,000 from
     the logs endpoint), so its batches count fewer messages than an event's; and log batches
     share no rows but their day's volume, so two consumers overlap their database work (most of
-    a log batch's time is PostgreSQL maintaining the indexes, bench/logs_bench.py)."""
+    a log batch's time is PostgreSQL maintaining the indexes, bench/logs_bench.py).
+    LOG_CONSUMER_THREADS counts the consumers of all log partitions together: with as many
+    partitions, one each already overlaps them, and each thread holds a database connection."""
     if stream.base_stream(stream_name) == stream.LOGS:
-        return {**options, "BATCH_SIZE": options["LOG_BATCH_SIZE"], "CONSUMER_THREADS": options["LOG_CONSUMER_THREADS"]}
+        threads = max(1, options["LOG_CONSUMER_THREADS"] // partitions)
+        return {**options, "BATCH_SIZE": options["LOG_BATCH_SIZE"], "CONSUMER_THREADS": threads}
     return options

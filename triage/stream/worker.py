@@ -61,7 +61,7 @@ class StreamConsumersStep(bootsteps.StartStopStep):
         for stream_name, partition, retiring in consumers_to_run(partitions, configured):
             if any(thread.is_alive() for thread in self.running.get(stream_name, [])):
                 continue
-            options = consumer_options(stream_name, settings.SWITCHYARD)
+            options = consumer_options(stream_name, settings.SWITCHYARD, partitions)
             make_handler = HANDLERS[stream.base_stream(stream_name)]
             self.running[stream_name] = []
             for n in range(options["CONSUMER_THREADS"]):

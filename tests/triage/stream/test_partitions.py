@@ -199,3 +199,12 @@ def test_a_merge_moves_the_counts_and_users_of_every_partition(tunables, redis_c
     assert counters.hot_minute_counts(redis_client, [minute]) == {minute: {21: 4}}
     assert counters.users_affected(redis_client, [21]) == {21: 2}
     assert all(redis_client.hget(counters.group_redirects_key(p), 20) == b"21" for p in (0, 1))
+
+
+def test_log_consumer_threads_are_shared_out_between_the_log_partitions():
+    from triage.stream.wiring import consumer_options
+
+    options = {"LOG_BATCH_SIZE": 50, "LOG_CONSUMER_THREADS": 2, "BATCH_SIZE": 1000, "CONSUMER_THREADS": 1}
+    assert consumer_options(stream.LOGS, options)["CONSUMER_THREADS"] == 2
+    assert consumer_options(stream.in_partition(stream.LOGS, 3), options, partitions=4)["CONSUMER_THREADS"] == 1
+    assert consumer_options(stream.in_partition(stream.EVENTS, 3), options, partitions=4)["CONSUMER_THREADS"] == 1
