@@ -15,8 +15,10 @@ long run needs no gigabytes of pre-built envelopes.
 runs once per number of stream partitions (SWITCHYARD_STREAM_PARTITIONS), each on a fresh
 database, and prints the rates side by side; --cluster runs them on a local three-master Redis
 Cluster (bench/redis_cluster.py), with Celery's broker on --redis-url (kombu has no cluster
-transport). The one bench project sends everything, so past its first 200 events it counts as hot
-and is spread over every partition by event id (triage.edge.partitions).
+transport). --projects N sends the events from N projects in turn: each sticks to its partition
+(triage.edge.partitions). With one project (the default) it sends everything, so past its first
+200 events it counts as hot and is spread over every partition by event id: its groups' rows are
+then written by as many consumers at once.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 
 from bench.events import envelopes  # noqa: E402
-from bench.loadgen import percentile, post_all  # noqa: E402
+from bench.loadgen import Result, percentile, post_all  # noqa: E402
 from config.processes import wait_until_serving, web_command, worker_command  # noqa: E402
 
 
@@ -54,6 +56,7 @@ def parse_args():
                         help="start the worker only once every event is accepted: digest rate of the worker alone")
     parser.add_argument("--partitions", default="1",
                         help="comma-separated numbers of stream partitions, one run each, printed side by side")
+    parser.add_argument("--projects", type=int, default=1, help="projects sending the events in turn")
     parser.add_argument("--cluster", action="store_true",
                         help="on a local three-master Redis Cluster (the broker stays on --redis-url)")
     args = parser.parse_args()
@@ -63,6 +66,8 @@ def parse_args():
         parser.error("--partitions takes numbers separated by commas, e.g. 1,2,4")
     if any(n < 1 for n in args.partitions):
         parser.error("--partitions must be at least 1")
+    if not 1 <= args.projects <= args.concurrency:
+        parser.error("--projects must be between 1 and --concurrency")
     return args
 
 
@@ -81,7 +86,7 @@ def flush_redis(url: str) -> None:
         redis.Redis.from_url(url).flushdb()
 
 
-def prepare_database(args, redis_url: str, partitions: int) -> tuple[int, str, dict]:
+def prepare_database(args, redis_url: str, partitions: int) -> tuple[list[tuple[int, str]], dict]:
     env = dict(os.environ, DATABASE_URL=args.database_url, REDIS_URL=redis_url, SECRET_KEY="bench",
                ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_SETTINGS_MODULE="config.settings",
                SWITCHYARD_BASE_URL=f"http://127.0.0.1:{args.port}", SWITCHYARD_STREAM_MAXLEN="1000000",
@@ -96,10 +101,13 @@ def prepare_database(args, redis_url: str, partitions: int) -> tuple[int, str, d
         flush_redis(args.redis_url)  # the broker's
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
-    out = subprocess.run([*manage, "create_project", "bench"], env=env, check=True, capture_output=True, text=True).stdout
-    dsn = out.strip().splitlines()[-1]
-    project_id = int(dsn.rsplit("/", 1)[1])
-    return project_id, dsn.split("//")[1].split("@")[0], env
+    projects = []
+    for n in range(args.projects):
+        name = "bench" if n == 0 else f"bench-{n}"
+        out = subprocess.run([*manage, "create_project", name], env=env, check=True, capture_output=True, text=True).stdout
+        dsn = out.strip().splitlines()[-1]
+        projects.append((int(dsn.rsplit("/", 1)[1]), dsn.split("//")[1].split("@")[0]))
+    return projects, env
 
 
 def start_web(env, args):
@@ -131,13 +139,33 @@ class Sampler(threading.Thread):
                 return
 
 
-def digested(env, project_id: int) -> int:
+def digested(env, project_ids: list[int]) -> int:
     import psycopg
 
     if env["DATABASE_URL"].startswith("postgres"):
         with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            return int(conn.execute("SELECT COALESCE(SUM(event_count), 0) FROM triage_errorgroup WHERE project_id = %s", [project_id]).fetchone()[0])
+            return int(conn.execute("SELECT COALESCE(SUM(event_count), 0) FROM triage_errorgroup WHERE project_id = ANY(%s)",
+                                    [project_ids]).fetchone()[0])
     raise SystemExit("the digest count needs PostgreSQL")
+
+
+async def post_from_projects(args, projects, bodies, extra_headers) -> Result:
+    """The bodies in turn from each project, over the connections shared out between them."""
+    iterator = iter(bodies)  # drawn from by every project's connections: all finish together
+    calls = []
+    for n, (project_id, public_key) in enumerate(projects):
+        url = f"http://127.0.0.1:{args.port}/api/{project_id}/envelope/"
+        headers = {"Content-Type": "application/x-sentry-envelope",
+                   "X-Sentry-Auth": f"Sentry sentry_key={public_key}, sentry_version=7", **extra_headers}
+        connections = args.concurrency // len(projects) + (n < args.concurrency % len(projects))
+        calls.append(post_all(url, headers, (body for body in iterator), connections))
+    results = await asyncio.gather(*calls)
+    merged = Result()
+    for r in results:
+        merged.statuses.update(r.statuses)
+        merged.latencies += r.latencies
+    merged.started, merged.finished = min(r.started for r in results), max(r.finished for r in results)
+    return merged
 
 
 def bodies_for(args):
@@ -188,7 +216,7 @@ def side_by_side(runs: dict[int, dict], where: str) -> None:
 
 
 def run(args, redis_url: str, partitions: int) -> dict:
-    project_id, public_key, env = prepare_database(args, redis_url, partitions)
+    projects, env = prepare_database(args, redis_url, partitions)
     print(f"building {args.unique or args.events} realistic envelopes…", flush=True)
     bodies, extra_headers = bodies_for(args)
     web = start_web(env, args)
@@ -198,17 +226,15 @@ def run(args, redis_url: str, partitions: int) -> dict:
         samplers = [Sampler(web.pid)] + ([Sampler(worker.pid)] if worker else [])
         for s in samplers:
             s.start()
-        url = f"http://127.0.0.1:{args.port}/api/{project_id}/envelope/"
-        headers = {"Content-Type": "application/x-sentry-envelope", "X-Sentry-Auth": f"Sentry sentry_key={public_key}, sentry_version=7", **extra_headers}
         started = time.perf_counter()
-        result = asyncio.run(post_all(url, headers, bodies, args.concurrency))
+        result = asyncio.run(post_from_projects(args, projects, bodies, extra_headers))
         if worker is None:
             worker = start_worker(env)
             samplers.append(Sampler(worker.pid))
             samplers[-1].start()
             started = time.perf_counter()  # the digest clock starts with the worker
         first_at = None
-        while (count := digested(env, project_id)) < args.events:
+        while (count := digested(env, [project_id for project_id, _ in projects])) < args.events:
             if first_at is None and count:
                 first_at, first_count = time.perf_counter(), count
             time.sleep(0.1)
