@@ -75,6 +75,18 @@ def redis_client() -> redis.Redis | redis.cluster.RedisCluster:
     return get_redis_connection("default")
 
 
+def thread_client() -> redis.Redis | redis.cluster.RedisCluster:
+    """A client for one long-lived thread (a stream consumer). On a cluster, a RedisCluster of its
+    own: redis-py 6.4's shares its node and slot tables between threads without the locking that
+    https://github.com/redis/redis-py/pull/3803 added later, and a worker's two dozen consumer
+    threads starting at once is the case it fixed. Otherwise the shared pool, which is thread-safe."""
+    url = settings.REDIS_URL
+    if not is_cluster_url(url):
+        return redis_client()
+    nodes = [redis.cluster.ClusterNode(host, port) for host, port in parse_cluster_url(url).nodes]
+    return redis.cluster.RedisCluster(startup_nodes=nodes, **_cluster_kwargs(url))
+
+
 def async_redis_client(**options) -> redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster:
     """A new asyncio client; the caller closes it (`await client.aclose()`)."""
     url = settings.REDIS_URL

@@ -31,11 +31,11 @@ class StreamConsumersStep(bootsteps.StartStopStep):
         self.watching = threading.Event()
 
     def start(self, worker):
-        from config.redis_clients import redis_client
-
         if os.environ.get("SWITCHYARD_CONSUME_STREAMS", "1") == "0":
             return
-        client = redis_client()
+        from config.redis_clients import thread_client
+
+        client = thread_client()  # the watcher's
         name = f"{socket.gethostname()}:{os.getpid()}"
         self.start_consumers(client, name)
         watcher = threading.Thread(target=self._watch, args=(client, name), name="watch partitions", daemon=True)
@@ -47,6 +47,7 @@ class StreamConsumersStep(bootsteps.StartStopStep):
         and those a larger setting left with entries (drained, then retired: StreamConsumer.retiring)."""
         from django.conf import settings
 
+        from config.redis_clients import thread_client
         from triage import stream
         from triage.stream.consumer import StreamConsumer
         from triage.stream.wiring import HANDLERS, consumer_options, consumers_to_run
@@ -65,8 +66,8 @@ class StreamConsumersStep(bootsteps.StartStopStep):
             make_handler = HANDLERS[stream.base_stream(stream_name)]
             self.running[stream_name] = []
             for n in range(options["CONSUMER_THREADS"]):
-                consumer = StreamConsumer(client, stream_name, f"{name}:{n}", make_handler(partition), options,
-                                          retiring=retiring)
+                consumer = StreamConsumer(thread_client(), stream_name, f"{name}:{n}", make_handler(partition),
+                                          options, retiring=retiring)
                 thread = threading.Thread(target=consumer.run, name=f"consume {stream_name} {n}", daemon=True)
                 self.consumers.append(consumer)
                 self.threads.append(thread)
