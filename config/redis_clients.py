@@ -84,7 +84,11 @@ def thread_client() -> redis.Redis | redis.cluster.RedisCluster:
     if not is_cluster_url(url):
         return redis_client()
     nodes = [redis.cluster.ClusterNode(host, port) for host, port in parse_cluster_url(url).nodes]
-    return redis.cluster.RedisCluster(startup_nodes=nodes, **_cluster_kwargs(url))
+    # A read that never gets its answer (seen in the cluster test: a worker's XREADGROUP BLOCK 200
+    # still waiting minutes later, its consumer never registered in the group) fails after this
+    # instead, and the consumer's outage handling reconnects. Well past any BLOCK_MS or script.
+    timeout = max(30.0, settings.SWITCHYARD["BLOCK_MS"] / 1000 + 10)
+    return redis.cluster.RedisCluster(startup_nodes=nodes, **_cluster_kwargs(url, socket_timeout=timeout))
 
 
 def async_redis_client(**options) -> redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster:

@@ -6,9 +6,12 @@ the cluster. Celery's broker stays on a single Redis (config.settings: kombu has
 transport)."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 import redis.cluster
@@ -67,6 +70,12 @@ def pending(client) -> int:
                if client.exists(name))
 
 
+def consumers(client) -> dict:
+    """Per partition, each consumer's pending count and idle time: what a failure message shows."""
+    return {p: [(c["name"], c["pending"], c["idle"]) for c in client.xinfo_consumers(name, stream.GROUP)]
+            for p, name in enumerate(stream.partition_streams(stream.EVENTS, PARTITIONS)) if client.exists(name)}
+
+
 def test_events_through_8_partitions_on_a_cluster_are_counted_once_when_a_worker_dies(cluster_env, cluster_client):
     hot, *calm = [make_project(f"c{i}") for i in range(4)]
     server = LiveServer(**cluster_env)
@@ -82,9 +91,11 @@ def test_events_through_8_partitions_on_a_cluster_are_counted_once_when_a_worker
         try:
             assert first.wait_exit(timeout=180) == 99, first.tail()
         except subprocess.TimeoutExpired:
+            os.kill(first.proc.pid, signal.SIGUSR1)  # Celery's "cry" handler logs every thread's stack
+            time.sleep(2)
             pytest.fail(f"the first worker never reached its first commit; pending {pending(cluster_client)}, "
                         f"stored {ErrorEvent.objects.count()}, apps running {[a.poll() is None for a in apps]}\n"
-                        f"{first.tail()}\n{second.tail()}")
+                        f"consumers {consumers(cluster_client)}\n{first.log_path.read_text(errors='replace')[-60000:]}")
         # More events after the death, so the run goes on without the first worker whenever it died.
         apps.append(send_with_the_sdk(calm[2].keys.first().dsn(server.url), CALM))
         reports = [json.loads(app.communicate(timeout=180)[0]) for app in apps]
