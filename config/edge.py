@@ -111,7 +111,10 @@ class HotKeyCache:
         self._load_async: Callable[[str], Awaitable[str | None]] = sync_to_async(load)
 
     def unknown_key(self, key: str) -> str:
-        return f"{self.hash_name}:unknown:{key}"
+        """In the hash's slot, as publish's MULTI needs on a Redis Cluster: a hash named with a tag
+        lends it; an untagged name, used whole as the tag, hashes like the name itself."""
+        tag = self.hash_name if "{" in self.hash_name else f"{{{self.hash_name}}}"
+        return f"{tag}:unknown:{key}"
 
     def get(self, redis, key: str, now: float | None = None) -> bytes | None:
         """The cached value of an active key, or None (unknown or revoked). Synchronous Redis."""

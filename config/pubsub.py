@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from config.redis_clients import async_redis_client
+from config.redis_clients import async_pubsub_clients
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,15 @@ class Subscription:
             log.warning("subscription to %s not confirmed within %s s", self.channels or self.patterns, timeout)
 
     async def _listen(self, subscribed: asyncio.Event) -> None:
+        attempt = 0
         while self.active():
-            client = async_redis_client()
+            # On a Redis Cluster, the next node after a failure: any node hears every channel.
+            clients = async_pubsub_clients()
+            client = clients[attempt % len(clients)]
+            for other in clients:
+                if other is not client:
+                    await other.aclose()
+            attempt += 1
             try:
                 pubsub = client.pubsub()
                 if self.patterns:

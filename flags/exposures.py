@@ -17,6 +17,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+from config.redis_clients import pipeline
 from flags import conf
 from flags.cache import RAW_PREFIX
 
@@ -28,8 +29,15 @@ def minute_of_epoch(epoch_seconds: float) -> int:
     return int(epoch_seconds) // 60 * 60
 
 
+def _tag(project_id: int) -> str:
+    """A project's exposure keys share a hash tag: the count script and the users' union
+    (exposed_users_many) touch several at once, which a Redis Cluster allows only in one slot.
+    Projects still spread over the cluster's nodes."""
+    return f"{RAW_PREFIX}:{{flags:{project_id}}}"
+
+
 def exposure_key(project_id: int, environment: str, minute: int) -> str:
-    return f"{RAW_PREFIX}:exposures:{project_id}:{environment}:{minute}"
+    return f"{_tag(project_id)}:exposures:{environment}:{minute}"
 
 
 USER_BUCKET_SECONDS = 600
@@ -40,11 +48,11 @@ def user_bucket(epoch_seconds: float) -> int:
 
 
 def exposed_users_key(project_id: int, environment: str, bucket: int, flag_key: str, variant: str) -> str:
-    return f"{RAW_PREFIX}:exposed:{project_id}:{environment}:{bucket}:{flag_key}{SEPARATOR}{variant}"
+    return f"{_tag(project_id)}:exposed:{environment}:{bucket}:{flag_key}{SEPARATOR}{variant}"
 
 
 def evaluated_key(project_id: int) -> str:
-    return f"{RAW_PREFIX}:evaluated:{project_id}"
+    return f"{_tag(project_id)}:evaluated"
 
 
 def misses_key(project_id: int) -> str:
@@ -157,8 +165,8 @@ def exposed_users_many(redis, project_id: int, environment: str, cohorts: list[t
     trip, and the affected users are sent once whatever the number of cohorts (a group's 100
     flags cost one HyperLogLog of its users, not 200)."""
     buckets = range(user_bucket(start), user_bucket(end) + 1, USER_BUCKET_SECONDS)
-    scratch = f"{RAW_PREFIX}:scratch:affected:{uuid.uuid4().hex}"
-    pipe = redis.pipeline(transaction=False)
+    scratch = f"{_tag(project_id)}:scratch:affected:{uuid.uuid4().hex}"
+    pipe = pipeline(redis)  # PFCOUNT: a cluster pipeline refuses it
     if affected:
         pipe.pfadd(scratch, *sorted(affected))
         pipe.pfcount(scratch)

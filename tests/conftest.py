@@ -47,7 +47,7 @@ def project(alice, bob):
 
 # Everything Switchyard writes to Redis: streams and counters ({switchyard}:…), and the Django
 # cache and flag configuration (switchyard:…). Celery's broker keys are not ours to delete.
-OWN_KEYS = ("{switchyard}:*", "switchyard:*")
+OWN_KEYS = ("{switchyard}:*", "{switchyard:p*}:*", "switchyard:*")  # partition 0's tag, the others', untagged
 
 
 def delete_own_keys(client) -> None:

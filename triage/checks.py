@@ -30,7 +30,16 @@ def redis_persistence_check(app_configs, **kwargs):
     nothing loses them all on a restart (README.md, "Operations")."""
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2, decode_responses=True)
+    from config.redis_clients import is_cluster_url, parse_cluster_url
+
+    options = {"socket_timeout": 2, "socket_connect_timeout": 2, "decode_responses": True}
+    if is_cluster_url(settings.REDIS_URL):  # the first node listed stands for the cluster's configuration
+        parsed = parse_cluster_url(settings.REDIS_URL)
+        (host, port), *_ = parsed.nodes
+        client = redis.Redis(host=host, port=port, username=parsed.username, password=parsed.password,
+                             ssl=parsed.ssl, **options)
+    else:
+        client = redis.Redis.from_url(settings.REDIS_URL, **options)
     try:
         return redis_persistence_problems(client)
     finally:

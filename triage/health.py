@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 import redis
 from django.conf import settings
 
-from triage.stream import GROUP, HEALTH, STREAMS, dead_letter_stream
+from triage.stream import (
+    GROUP,
+    HEALTH,
+    STREAMS,
+    dead_letter_stream,
+    health_key,
+    known_partitions,
+    partition_streams,
+)
 from triage.stream.outage import OUTAGES
 
 ROLL_UP_LATE_SECONDS = 120  # beat runs the roll-up every 30 s: four missed runs
@@ -85,16 +93,24 @@ def current_health(client) -> Health:
 def read_health(client, now: float, outage_stale_seconds: float = 120.0) -> Health:
     """The health as of `now` (epoch seconds). An outage record not refreshed for
     `outage_stale_seconds` was left by a worker that died in it, and is ignored. Never raises
-    for Redis: an unreachable Redis is reported as a problem."""
+    for Redis: an unreachable Redis is reported as a problem. A partitioned stream is reported
+    as one: its partitions' backlogs and dead letters added up, its oldest message the oldest of
+    any, its last digest the most recent of any."""
+    try:
+        partitions = known_partitions(client)
+    except redis.RedisError:
+        return Health(problems=["redis unreachable"])
+    names = [partition_streams(name, partitions) for name in STREAMS]
     pipe = client.pipeline(transaction=False)
-    for name in STREAMS:
+    for name in (n for group in names for n in group):
         pipe.xlen(name)
         pipe.xinfo_groups(name)
         pipe.xlen(dead_letter_stream(name))
         # The oldest entry is the oldest waiting: acknowledged ones are deleted. Its id is its
         # time; its payload (one event, ~6 KB) is the price of asking in the same round trip.
         pipe.xrange(name, count=1)
-    pipe.hgetall(HEALTH)
+    for p in range(partitions):
+        pipe.hgetall(health_key(p))
     pipe.hgetall(OUTAGES)
     try:
         replies = pipe.execute(raise_on_error=False)
@@ -102,12 +118,18 @@ def read_health(client, now: float, outage_stale_seconds: float = 120.0) -> Heal
         return Health(problems=["redis unreachable"])
     if any(isinstance(r, redis.ConnectionError | redis.TimeoutError) for r in replies):
         return Health(problems=["redis unreachable"])
-    stamps = {k.decode(): float(v) for k, v in _ok(replies[-2], {}).items()}
-    streams = [
-        _stream_health(name, *[_ok(r, d) for r, d in zip(replies[4 * i:4 * i + 4], (0, [], 0, []), strict=True)],
-                       stamps.get(f"digest:{name}"), now)
-        for i, name in enumerate(STREAMS)
-    ]
+    stamps = {}
+    for reply in replies[-1 - partitions:-1]:
+        stamps.update({k.decode(): float(v) for k, v in _ok(reply, {}).items()})
+    streams, every_part, at = [], [], 0
+    for group in names:
+        parts = []
+        for name in group:
+            parts.append(_stream_health(name, *[_ok(r, d) for r, d in zip(replies[at:at + 4], (0, [], 0, []), strict=True)],
+                                        stamps.get(f"digest:{name}"), now))
+            at += 4
+        streams.append(_combined(parts))
+        every_part += parts
     outages = [_outage(v) for v in _ok(replies[-1], {}).values()]
     live = [o for o in outages if o and now - o["seen"] <= outage_stale_seconds]
     roll_up_age = now - stamps["roll_up"] if "roll_up" in stamps else None
@@ -116,7 +138,8 @@ def read_health(client, now: float, outage_stale_seconds: float = 120.0) -> Heal
         last_roll_up_age=roll_up_age,
         outage_age=now - min(o["since"] for o in live) if live else None,
         outage_consumers=len(live),
-        problems=_problems(streams, roll_up_age, live),
+        # a stalled partition is a problem even while its neighbours digest
+        problems=list(dict.fromkeys(_problems(every_part, roll_up_age, live))),
     )
 
 
@@ -130,6 +153,17 @@ def _stream_health(name, length: int, groups: list, dead: int, first: list, dige
     oldest = now - int(first[0][0].split(b"-")[0]) / 1000 if first and length else None
     return StreamHealth(name.rsplit(":", 1)[-1], backlog, pending, dead, oldest,
                         now - digested_at if digested_at else None)
+
+
+def _combined(parts: list[StreamHealth]) -> StreamHealth:
+    def least(values):
+        present = [v for v in values if v is not None]
+        return min(present) if present else None
+
+    return StreamHealth(parts[0].name, sum(p.backlog for p in parts), sum(p.pending for p in parts),
+                        sum(p.dead_letters for p in parts), max((p.oldest_age for p in parts if p.oldest_age is not None),
+                                                               default=None),
+                        least(p.last_digest_age for p in parts))
 
 
 def _problems(streams: list[StreamHealth], roll_up_age: float | None, outages: list[dict]) -> list[str]:

@@ -1,6 +1,6 @@
 """Exposure counters: the denominators for error rates per flag cohort."""
 
-from flags.exposures import exposure_counts, minute_of_epoch, record_evaluations
+from flags.exposures import exposure_counts, exposure_key, minute_of_epoch, record_evaluations
 
 T = 1_800_000_000.0  # a fixed moment, so the test never straddles a minute
 
@@ -23,7 +23,7 @@ def test_flag_whose_key_is_a_prefix_of_another_is_counted_apart(redis_client):
 def test_counters_expire(redis_client, tunables):
     tunables["FLAGS_EXPOSURE_TTL_SECONDS"] = 120
     record_evaluations(redis_client, 1, "production", [("a", "on")], T)
-    assert 0 < redis_client.ttl(f"switchyard:flags:exposures:1:production:{minute_of_epoch(T)}") <= 120
+    assert 0 < redis_client.ttl(exposure_key(1, "production", minute_of_epoch(T))) <= 120
 
 
 def test_minute_is_epoch_seconds_rounded_down_to_60():

@@ -28,7 +28,8 @@ def send_events(project, events, app=None):
 def consumer(redis_client, name="test-consumer", stream_name=stream.EVENTS) -> StreamConsumer:
     stream.ensure_group(redis_client, stream_name)
     options = {**settings.SWITCHYARD, "BLOCK_MS": 10}
-    c = StreamConsumer(redis_client, stream_name, name, HANDLERS[stream_name](), options)
+    handler = HANDLERS[stream.base_stream(stream_name)](stream.partition_of(stream_name))
+    c = StreamConsumer(redis_client, stream_name, name, handler, options)
     c.close_connections = lambda: None  # the test's connection holds its transaction
     return c
 

@@ -49,7 +49,7 @@ from triage.models import (
     RaiseHelperCall,
     Release,
 )
-from triage.stream import IngestMessage, UndeliverableMessage
+from triage.stream import IngestMessage, UndeliverableMessage, message_ref
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ class Prepared:
     received_at: dt.datetime
     rules: tuple[str, ...] = ()
     previous: Fingerprint | None = None  # the previous algorithm's, during the project's transition
+    partition: int = 0  # of the stream it came from (triage.stream.tag)
+
+    @property
+    def stream_ref(self) -> str:
+        """Its message id as the event stores it (triage.stream.message_ref)."""
+        return message_ref(self.message_id, self.partition)
 
     @property
     def key(self) -> tuple[int, str]:
@@ -223,7 +229,13 @@ def update_users_affected(redis, group_ids: set[int]) -> None:
     if not group_ids:
         return
     affected = counters.users_affected(redis, group_ids)
-    bulk.update_rows(ErrorGroup, [{"id": gid, "users_affected": n} for gid, n in affected.items()], ["users_affected"])
+    with transaction.atomic():
+        # Locked in id order first, as lock_groups locks them: an UPDATE … FROM (VALUES …) locks rows
+        # in its plan's order, which deadlocked against another consumer's batch of the same groups
+        # (a hot project spread over partitions, bench/pipeline_bench.py --partitions 4).
+        list(ErrorGroup.objects.filter(id__in=affected).order_by("id").select_for_update().values_list("id", flat=True))
+        bulk.update_rows(ErrorGroup, [{"id": gid, "users_affected": n} for gid, n in sorted(affected.items())],
+                         ["users_affected"])
 
 
 def _counted(p: Prepared, groups, stored, inserted) -> Counted:
@@ -231,7 +243,7 @@ def _counted(p: Prepared, groups, stored, inserted) -> Counted:
     if p.message_id in inserted:
         return Counted(p.message_id, group_id, p.received_at, p.fields.user_key, p.message.project_id)
     earlier = stored.get(p.key)
-    if earlier and earlier[1] == p.message_id.decode():
+    if earlier and earlier[1] == p.stream_ref:
         return Counted(p.message_id, earlier[0], p.received_at, p.fields.user_key, p.message.project_id)  # redelivery
     return Counted(p.message_id, 0, p.received_at, "")  # a re-sent duplicate: acknowledge only
 
@@ -313,7 +325,7 @@ def insert_events(new: list[Prepared], groups, releases) -> None:
                 "project": p.message.project_id,
                 "group": groups[(p.message.project_id, p.fingerprint.hash)].id,
                 "event_id": p.message.event_id,
-                "stream_id": p.message_id.decode(),
+                "stream_id": p.stream_ref,
                 "timestamp": p.fields.timestamp,
                 "received_at": p.received_at,
                 "release": releases.get((p.message.project_id, p.fields.release)),

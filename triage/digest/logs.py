@@ -22,7 +22,7 @@ from triage import jsonutil, stream
 from triage.logs import store, tail
 from triage.logs.lines import line_fields
 from triage.models import LogLine
-from triage.stream import IngestMessage, UndeliverableMessage, faults
+from triage.stream import IngestMessage, UndeliverableMessage, faults, message_ref
 from triage.stream.outage import is_infrastructure_error
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,10 @@ class PreparedLogs:
     items: tuple  # the items as sent, by position: what a failed line's dead letter carries
 
 
-def prepare_logs(message_id: bytes, message: IngestMessage) -> PreparedLogs:
+def prepare_logs(message_id: bytes, message: IngestMessage, partition: int = 0) -> PreparedLogs:
+    """The lines of one message, each keyed by the message's id qualified with its partition
+    (triage.stream.message_ref): two partitions' streams may hand out the same id, and a line is
+    unique per stream id and position."""
     try:
         payload = jsonutil.loads(message.payload)
     except (ValueError, UnicodeDecodeError):
@@ -47,7 +50,7 @@ def prepare_logs(message_id: bytes, message: IngestMessage) -> PreparedLogs:
         raise UndeliverableMessage("log payload has no items list")
     received = dt.datetime.fromtimestamp(message.received_at, tz=dt.UTC)
     entries = [
-        _entry(message.project_id, message_id.decode(), position, item, received)
+        _entry(message.project_id, message_ref(message_id, partition), position, item, received)
         for position, item in enumerate(items)
         if isinstance(item, dict)
     ]
@@ -73,7 +76,7 @@ def write_logs(redis, stream_name: str, batch: list[PreparedLogs]) -> None:
             raise
         log.warning("batch of %d log lines failed; writing them one by one", len(rows), exc_info=True)
         failed = write_line_by_line(rows)
-    by_id = {p.message_id.decode(): p for p in batch}
+    by_id = {message_ref(p.message_id, stream.partition_of(stream_name)): p for p in batch}
     dead = [_dead_line(by_id[entry.stream_id], entry.position, reason) for entry, reason in failed]
     faults.point("after-commit")
     stream.acknowledge(redis, stream_name, [p.message_id for p in batch], time.time(), dead_letters=dead,

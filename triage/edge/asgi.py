@@ -24,9 +24,13 @@ from triage.edge import parsing, quotas
 from triage.edge.body import OverBudget
 from triage.edge.errors import IngestError
 from triage.edge.keys import dsn_key_cache, project_for_key
+from triage.edge.partitions import PartitionChooser
 
 log = logging.getLogger(__name__)
 
+# Every so often, ingest tells Redis how many partitions it writes: a worker that lowered the
+# number while this process still wrote the old one finds its partitions again (stream.worker).
+ANNOUNCE_EVERY_SECONDS = 60.0
 INLINE_DECODE_BYTES = 1 << 20  # decoded on the event loop before a request moves to a thread
 
 # A DSN may carry a path prefix (`http://k@host/prefix/42` posts to `/prefix/api/42/envelope/`).
@@ -49,8 +53,10 @@ class IngestApp:
         self.keys = dsn_key_cache()
         self.limits = quotas.limits_cache()
         self.heavy = asyncio.Semaphore(self.options["HEAVY_BODIES"])
+        self.partitions = PartitionChooser(self.options["STREAM_PARTITIONS"], self.options["HOT_PROJECT_PERCENT"])
         self._redis = None
         self._append = None
+        self._announced = float("-inf")  # when this process last told Redis its partitions
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -117,7 +123,9 @@ class IngestApp:
 
     async def _append_all(self, project_id: int, messages) -> list[parsing.Refusal]:
         """Appends each message behind its stream's cap (and an event behind the quotas too);
-        returns why each refused one was refused."""
+        returns why each refused one was refused. A partitioned stream's caps are shared out
+        between its partitions, so the whole backlog, and Redis's memory, stays as bounded as
+        with one: a partition that fills refuses (429) while its neighbours may still accept."""
         if not messages:
             return []
         cap, now = self.options["STREAM_MAXLEN"], timezone.now()
@@ -127,12 +135,23 @@ class IngestApp:
             limits = quotas.Limits.decode(raw) if raw else quotas.Limits()
         calls = []
         for name, message in messages:
+            parts = self.partitions.partitions if name in stream.PARTITIONED else 1
+            if parts > 1:
+                partition, spread = self.partitions.choose(project_id, message.event_id)
+                target = stream.in_partition(name, partition)
+            else:
+                target, spread = name, False
             if name == stream.EVENTS:
-                keys, args = quotas.append_event(name, message, cap, limits, quotas.installation_limits(), now)
+                keys, args = quotas.append_event(target, message, quotas.share(cap, parts), limits,
+                                                 quotas.installation_limits(), now, parts, spread)
                 calls.append((self.scripts["event"], keys, args))
             else:
-                args = stream.append_args(message, cap, self.options["LOG_STREAM_MAX_BYTES"])
-                calls.append((self.scripts["log"], [name, stream.bytes_key(name)], args))
+                args = stream.append_args(message, quotas.share(cap, parts),
+                                          quotas.share(self.options["LOG_STREAM_MAX_BYTES"], parts))
+                calls.append((self.scripts["log"], [target, stream.bytes_key(target)], args))
+        if self.partitions.partitions > 1 and time.monotonic() - self._announced > ANNOUNCE_EVERY_SECONDS:
+            await stream.announce_partitions(self.redis, self.partitions.partitions)
+            self._announced = time.monotonic()
         results = await run_scripts(self.redis, calls)
         return [self._refusal(name, result, now) for (name, _), result in zip(messages, results, strict=True)
                 if not _appended(result)]

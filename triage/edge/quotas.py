@@ -10,18 +10,26 @@ end of the window, so the SDK stops sending errors until then and keeps sending 
 
 A project's quotas are read on the hot path through a HotKeyCache (memo, Redis hash, database),
 republished when the project is saved (triage.edge.signals).
+
+With the streams in several partitions (triage.stream) the counters are kept per partition, in
+the slot of the stream the script appends to, so the script stays atomic on a Redis Cluster. A
+project sticks to one partition, so its quotas stay exact; the installation's, and a hot project's
+spread over every partition (triage.edge.partitions), are checked as an equal share per partition
+(the quota divided by the partitions, rounded up): with uneven traffic one partition may refuse a
+little before the total is reached, never after. With one partition every quota is exact.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from config.edge import HotKeyCache
-from triage.stream import PREFIX, IngestMessage
+from triage.stream import PREFIX, IngestMessage, in_partition, known_partitions, partition_of
 
 WINDOWS = ("minute", "hour", "month")
 LIMITS_HASH = f"{PREFIX}:project-quotas"
@@ -80,8 +88,13 @@ def window_of(window: str, now: dt.datetime) -> tuple[str, int]:
     return f"mo{now:%Y%m}", int((end - now).total_seconds()) or 1
 
 
-def counter_key(scope: str, window_name: str) -> str:
-    return f"{PREFIX}:quota:{scope}:{window_name}"
+def counter_key(scope: str, window_name: str, partition: int = 0) -> str:
+    return in_partition(f"{PREFIX}:quota:{scope}:{window_name}", partition)
+
+
+def share(limit: int | None, parts: int) -> int | None:
+    """A quota's share in one of `parts` partitions."""
+    return None if limit is None else math.ceil(limit / parts)
 
 
 # Appends an event when the backlog is under the cap and no quota is used up, then counts it in
@@ -108,14 +121,18 @@ return {'ok', redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3 * n + 3))}
 
 
 def append_event(stream_name: str, message: IngestMessage, cap: int, project: Limits, installation: Limits,
-                 now: dt.datetime) -> tuple[list[str], list]:
-    """(KEYS, ARGV) of APPEND_EVENT_SCRIPT for one event. Labels name the scope and the window."""
+                 now: dt.datetime, partitions: int = 1, spread: bool = False) -> tuple[list[str], list]:
+    """(KEYS, ARGV) of APPEND_EVENT_SCRIPT for one event, into the partition of `stream_name` (one of
+    `partitions`; `spread`: the project goes to every partition). Labels name the scope and the window."""
     keys, args = [stream_name], [cap, 2 * len(WINDOWS)]
-    for scope, limits, label in ((f"p{message.project_id}", project, "project"), ("all", installation, "organization")):
+    p = partition_of(stream_name)
+    scopes = ((f"p{message.project_id}", project, "project", partitions if spread else 1),
+              ("all", installation, "organization", partitions))
+    for scope, limits, label, parts in scopes:
         for window in WINDOWS:
             name, left = window_of(window, now)
-            limit = limits.of(window)
-            keys.append(counter_key(scope, name))
+            limit = share(limits.of(window), parts)
+            keys.append(counter_key(scope, name, p))
             # Kept a little past its window, so the settings page can still read a full minute.
             args += [NO_LIMIT if limit is None else limit, left + 120, f"{label}:{window}"]
     for field, value in message.to_fields().items():
@@ -124,9 +141,15 @@ def append_event(stream_name: str, message: IngestMessage, cap: int, project: Li
 
 
 def usage(redis, project_id: int, now: dt.datetime) -> dict[str, int]:
-    """{window: events counted in it so far} for the project, for its settings page."""
-    names = [counter_key(f"p{project_id}", window_of(w, now)[0]) for w in WINDOWS]
-    return {w: int(v or 0) for w, v in zip(WINDOWS, redis.mget(names), strict=True)}
+    """{window: events counted in it so far} for the project, for its settings page (over every
+    partition: one GET each, as one MGET cannot span a cluster's slots)."""
+    partitions = known_partitions(redis)
+    pipe = redis.pipeline(transaction=False)
+    for w in WINDOWS:
+        for p in range(partitions):
+            pipe.get(counter_key(f"p{project_id}", window_of(w, now)[0], p))
+    values = pipe.execute()
+    return {w: sum(int(v or 0) for v in values[i * partitions:(i + 1) * partitions]) for i, w in enumerate(WINDOWS)}
 
 
 @dataclass(frozen=True)

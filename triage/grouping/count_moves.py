@@ -30,10 +30,11 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from triage import bulk
-from triage.grouping.counters import GROUP_REDIRECTS, MOVED_EVENTS, counts_key, minute_of, users_key
+from triage import bulk, stream
+from triage.grouping import counters
+from triage.grouping.counters import counts_key, group_redirects_key, minute_of, moved_events_key, users_key
 from triage.models import CountMove, ErrorEvent, ErrorGroup, GroupMinuteCount
-from triage.stream import EVENTS, PREFIX
+from triage.stream import EVENTS, PREFIX, in_partition
 
 log = logging.getLogger(__name__)
 
@@ -179,45 +180,58 @@ return 1
 """
 
 
-def _marker(move_id: int, part: int | str) -> str:
-    return f"{PREFIX}:count-move:{move_id}:{part}"
+def _marker(move_id: int, part: int | str, partition: int = 0) -> str:
+    return in_partition(f"{PREFIX}:count-move:{move_id}:{part}", partition)
 
 
 def _run_merge(redis, move_id: int, into: int, merged: list[int], minutes: list[int]) -> None:
-    keys = [_marker(move_id, "merge"), GROUP_REDIRECTS, users_key(into), *map(users_key, merged), *map(counts_key, minutes)]
-    redis.eval(MERGE_SCRIPT, len(keys), *keys, into, len(merged), *merged, MARKER_SECONDS)
+    """Once per partition: each holds its own share of the groups' counts, users and redirects,
+    and a script may only touch one partition's keys (one slot on a Redis Cluster)."""
+    for p in range(stream.known_partitions(redis)):
+        keys = [_marker(move_id, "merge", p), group_redirects_key(p), users_key(into, p),
+                *(users_key(g, p) for g in merged), *(counts_key(m, p) for m in minutes)]
+        redis.eval(MERGE_SCRIPT, len(keys), *keys, into, len(merged), *merged, MARKER_SECONDS)
 
 
 def _run_split(redis, move_id: int, part: int, source: int, target: int, events: list) -> None:
-    keys = [_marker(move_id, part), MOVED_EVENTS, EVENTS, *(counts_key(minute) for _, minute in events)]
-    # An event stored before stream ids were kept was acknowledged long ago: no entry has id 0-0.
-    ids = [stream_id or "0-0" for stream_id, _ in events]
-    redis.eval(SPLIT_SCRIPT, len(keys), *keys, source, target, *ids, MARKER_SECONDS)
+    """Per partition the event went through: its stream id says which (triage.stream.message_ref)."""
+    by_partition: dict[int, list] = {}
+    for ref, minute in events:
+        message_id, p = stream.parse_message_ref(ref)
+        by_partition.setdefault(p, []).append((message_id, minute))
+    for p, chunk in sorted(by_partition.items()):
+        keys = [_marker(move_id, part, p), moved_events_key(p), in_partition(EVENTS, p),
+                *(counts_key(minute, p) for _, minute in chunk)]
+        # An event stored before stream ids were kept was acknowledged long ago: no entry has id 0-0.
+        ids = [message_id or "0-0" for message_id, _ in chunk]
+        redis.eval(SPLIT_SCRIPT, len(keys), *keys, source, target, *ids, MARKER_SECONDS)
 
 
 def _recount_users(redis, group_id: int) -> None:
+    """The group's users, exactly, in partition 0's HyperLogLog; the other partitions' are dropped."""
     users = list(ErrorEvent.objects.filter(group_id=group_id).exclude(user_key="").values_list("user_key", flat=True).distinct())
+    for p in range(1, stream.known_partitions(redis)):
+        redis.delete(users_key(group_id, p))
     redis.eval(RECOUNT_USERS_SCRIPT, 1, users_key(group_id), *users)
     _update_users_affected(redis, [group_id])
 
 
 def _update_users_affected(redis, group_ids: list[int]) -> None:
-    for group_id in group_ids:
-        ErrorGroup.objects.filter(id=group_id).update(users_affected=redis.pfcount(users_key(group_id)))
+    for group_id, users in counters.users_affected(redis, group_ids).items():
+        ErrorGroup.objects.filter(id=group_id).update(users_affected=users)
 
 
 def copy_hot_counts(redis, group_ids: list[int], minutes: list[int]) -> None:
-    """Sets the groups' minute rows of `minutes` to the Redis counts, as the roll-up does for the
-    last 10 minutes. A minute Redis holds no count for is left as it is: Redis may have lost it."""
-    pipe = redis.pipeline(transaction=False)
-    for minute in minutes:
-        pipe.hmget(counts_key(minute), group_ids)
+    """Sets the groups' minute rows of `minutes` to the Redis counts (over every partition), as the
+    roll-up does for the last 10 minutes. A minute Redis holds no count for is left as it is:
+    Redis may have lost it."""
+    hot = counters.hot_minute_counts(redis, minutes, group_ids)
     live = set(ErrorGroup.objects.filter(id__in=group_ids).values_list("id", flat=True))
     rows = [
-        {"group": group_id, "minute": dt.datetime.fromtimestamp(minute, tz=dt.UTC), "count": max(0, int(value))}
-        for minute, values in zip(minutes, pipe.execute(), strict=True)
-        for group_id, value in zip(group_ids, values, strict=True)
-        if value is not None and group_id in live
+        {"group": group_id, "minute": dt.datetime.fromtimestamp(minute, tz=dt.UTC), "count": max(0, value)}
+        for minute, values in hot.items()
+        for group_id, value in values.items()
+        if group_id in live
     ]
     bulk.overwrite(GroupMinuteCount, ["group", "minute"], ["count"], rows)
 

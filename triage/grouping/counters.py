@@ -9,20 +9,27 @@ no bookkeeping keys.
 The same script deletes the acknowledged entries from the stream, so its length is the backlog
 that ingest compares with the cap (a caught-up worker never causes a 429), and stamps the time
 of the stream's last digest for the health endpoint (triage.health).
+
+Every key the script touches is in the stream's partition (triage.stream.tag), so it runs on one
+node of a Redis Cluster; a group's counts and users are therefore split over the partitions its
+events went through, and the readers here add them up (users: the union of the HyperLogLogs).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config.redis_clients import pipeline
 from triage import bulk
-from triage.stream import GROUP, HEALTH, PREFIX
+from triage import stream as streams
+from triage.stream import GROUP, HEALTH, PREFIX, in_partition, partition_of
 
 # KEYS: the stream, then a group counts, a users and a project counts key per message, then the
-# moved-events and group-redirects hashes and the health hash. ARGV: the counters' TTL, now (epoch
+# moved-events and group-redirects hashes and the health hash, all in the stream's partition. ARGV: the counters' TTL, now (epoch
 # seconds), then id, group id, user, project id per message.
 COUNT_AND_ACK_SCRIPT = """
 local ttl, now = tonumber(ARGV[1]), ARGV[2]
@@ -53,8 +60,8 @@ for i = 1, (#ARGV - 2) / 4 do
     if follow then
       local current = current_group(id, group_id)
       if current ~= group_id then
-        -- same hash slot as the declared key it replaces ({switchyard}), so cluster-safe
-        group_id, users = current, '""" + PREFIX + """:users:' .. current
+        -- the declared key's own prefix (its partition's hash tag): same slot, so cluster-safe
+        group_id, users = current, users:match('^(.*:users:)') .. current
       end
     end
     redis.call('HINCRBY', counts, group_id, 1)
@@ -72,6 +79,9 @@ for i = 1, (#ARGV - 2) / 4 do
 end
 if #done > 0 then redis.call('XDEL', KEYS[1], unpack(done)) end
 redis.call('HSET', KEYS[#KEYS], 'digest:' .. KEYS[1], now)
+-- a partition's stamps outlive its counters, so a partition past the setting counts as holding
+-- keys until they are gone (triage.stream.register_partitions); partition 0's hash keeps the roll-up's
+if KEYS[#KEYS] ~= '""" + HEALTH + """' then redis.call('EXPIRE', KEYS[#KEYS], ttl) end
 return counted
 """
 # Where counts of a merged group, and of unacknowledged events of a split one, go now
@@ -95,56 +105,100 @@ def minute_of(moment: dt.datetime) -> int:
     return int(moment.timestamp()) // 60 * 60
 
 
-def counts_key(minute: int) -> str:
-    return f"{PREFIX}:counts:{minute}"
+def counts_key(minute: int, partition: int = 0) -> str:
+    return in_partition(f"{PREFIX}:counts:{minute}", partition)
 
 
-def project_counts_key(minute: int) -> str:
+def project_counts_key(minute: int, partition: int = 0) -> str:
     """Per minute, events per project: the projects' usual rates, for spikes of new groups."""
-    return f"{PREFIX}:project-counts:{minute}"
+    return in_partition(f"{PREFIX}:project-counts:{minute}", partition)
 
 
-def users_key(group_id: int) -> str:
-    return f"{PREFIX}:users:{group_id}"
+def users_key(group_id: int, partition: int = 0) -> str:
+    return in_partition(f"{PREFIX}:users:{group_id}", partition)
+
+
+def moved_events_key(partition: int) -> str:
+    return in_partition(MOVED_EVENTS, partition)
+
+
+def group_redirects_key(partition: int) -> str:
+    return in_partition(GROUP_REDIRECTS, partition)
 
 
 def count_and_ack(redis, stream: str, items: list[Counted], ttl: int, now: float | None = None) -> int:
     """Acknowledges (and deletes) the messages and counts each one it acknowledged; returns how many."""
     if not items:
         return 0
+    p = partition_of(stream)
     keys, args = [stream], [ttl, repr(time.time() if now is None else now)]
     for item in items:
         minute = minute_of(item.received_at)
-        keys += [counts_key(minute), users_key(item.group_id), project_counts_key(minute)]
+        keys += [counts_key(minute, p), users_key(item.group_id, p), project_counts_key(minute, p)]
         args += [item.message_id, item.group_id, item.user_key, item.project_id]
-    keys += [MOVED_EVENTS, GROUP_REDIRECTS, HEALTH]
+    keys += [moved_events_key(p), group_redirects_key(p), streams.health_key(p)]
     return redis.eval(COUNT_AND_ACK_SCRIPT, len(keys), *keys, *args)
 
 
 def users_affected(redis, group_ids: Iterable[int]) -> dict[int, int]:
+    """{group id: distinct users} over every partition. With one partition a PFCOUNT each; with
+    more, a group's HyperLogLogs sit in different slots, which one PFCOUNT cannot span: they are
+    copied (GET, a HyperLogLog is a string) next to each other under one tag and counted together."""
     group_ids = list(group_ids)
-    pipe = redis.pipeline(transaction=False)
+    partitions = streams.known_partitions(redis)
+    pipe = pipeline(redis)
+    if partitions == 1:
+        for group_id in group_ids:
+            pipe.pfcount(users_key(group_id))
+        return dict(zip(group_ids, pipe.execute(), strict=True))
     for group_id in group_ids:
-        pipe.pfcount(users_key(group_id))
-    return dict(zip(group_ids, pipe.execute(), strict=True))
+        for p in range(partitions):
+            pipe.get(users_key(group_id, p))
+    blobs = pipe.execute()
+    scratch = f"{PREFIX}:scratch:users:{uuid.uuid4().hex}"
+    pipe = pipeline(redis)
+    counted = []  # (group id, index of its PFCOUNT reply)
+    replies = 0
+    for i, group_id in enumerate(group_ids):
+        names = [f"{scratch}:{group_id}:{p}" for p, blob in enumerate(blobs[i * partitions:(i + 1) * partitions])
+                 if blob is not None]
+        for name, blob in zip(names, [b for b in blobs[i * partitions:(i + 1) * partitions] if b is not None],
+                              strict=True):
+            pipe.set(name, blob, ex=60)  # gone by itself if this process dies before the DEL
+        if names:
+            pipe.pfcount(*names)
+            pipe.delete(*names)
+            counted.append((group_id, replies + len(names)))
+            replies += len(names) + 2
+    answers = pipe.execute() if replies else []
+    result = dict.fromkeys(group_ids, 0)
+    for group_id, at in counted:
+        result[group_id] = int(answers[at])
+    return result
 
 
 def hot_minute_counts(redis, minutes: list[int], group_ids: list[int] | None = None,
                       key=counts_key) -> dict[int, dict[int, int]]:
-    """{minute: {group_id: count}} from Redis for the given minutes (epoch seconds); with
-    key=project_counts_key, {minute: {project_id: count}}."""
+    """{minute: {group_id: count}} from Redis for the given minutes (epoch seconds), added up over
+    the partitions; with key=project_counts_key, {minute: {project_id: count}}."""
+    partitions = streams.known_partitions(redis)
     pipe = redis.pipeline(transaction=False)
     for minute in minutes:
-        if group_ids is None:
-            pipe.hgetall(key(minute))
-        else:
-            pipe.hmget(key(minute), group_ids)
+        for p in range(partitions):
+            if group_ids is None:
+                pipe.hgetall(key(minute, p))
+            else:
+                pipe.hmget(key(minute, p), group_ids)
+    replies = pipe.execute()
     result = {}
-    for minute, reply in zip(minutes, pipe.execute(), strict=True):
-        if group_ids is None:
-            result[minute] = {int(k): int(v) for k, v in reply.items()}
-        else:
-            result[minute] = {g: int(v) for g, v in zip(group_ids, reply, strict=True) if v is not None}
+    for i, minute in enumerate(minutes):
+        counts: dict[int, int] = {}
+        for reply in replies[i * partitions:(i + 1) * partitions]:
+            pairs = reply.items() if group_ids is None else zip(group_ids, reply, strict=True)
+            for k, v in pairs:
+                if v is not None:
+                    counts[int(k)] = counts.get(int(k), 0) + int(v)
+        result[minute] = counts
     return result
 
 

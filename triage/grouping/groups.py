@@ -92,7 +92,10 @@ def lock_groups(seeds: Sequence[GroupSeed]) -> dict[tuple[int, str], ErrorGroup]
     for _ in range(MAX_LOCK_ROUNDS):
         ids, attach, missing = _resolve(wanted, found)
         if missing:
-            ErrorGroup.objects.bulk_create([_new_group(seed) for seed in missing], ignore_conflicts=True)
+            # In one order everywhere: two batches making the same new groups (a hot project's events
+            # in two partitions) wait on each other's inserts, and in opposite orders would deadlock.
+            ordered = sorted(missing, key=lambda seed: (seed.project_id, seed.fingerprint))
+            ErrorGroup.objects.bulk_create([_new_group(seed) for seed in ordered], ignore_conflicts=True)
             found = _find_groups(projects, fingerprints)
             ids, attach, missing = _resolve(wanted, found)
         locked = {g.id: g for g in ErrorGroup.objects.select_for_update().filter(id__in=set(ids.values())).order_by("id")}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import redis as redis_lib
 
 from config import pubsub
+from config.redis_clients import pipeline
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def announce(redis, project_ids) -> None:
     """Tells the open tails of these projects that new lines are stored. Best effort, after the
     commit: a tail that misses one hears the next, and the lines are stored either way."""
     try:
-        pipe = redis.pipeline(transaction=False)
+        pipe = pipeline(redis)  # PUBLISH: a cluster pipeline refuses it
         for project_id in sorted(project_ids):
             pipe.publish(channel(project_id), b"1")
         pipe.execute()

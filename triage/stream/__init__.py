@@ -8,12 +8,18 @@ An acknowledged entry is deleted in the same step (XACK + XDEL), so the stream's
 backlog (pending + undelivered), which is what ingest compares with the cap; a periodic XTRIM
 MINID is the safety net.
 
-Every key carries the hash tag `{switchyard}` so the Lua scripts below, which touch a stream and
-the counters together, stay valid on Redis Cluster (all keys in one slot).
+Every key carries a hash tag so the Lua scripts below, which touch a stream and the counters
+together, stay valid on Redis Cluster (all keys of one script in one slot). The events and logs
+streams are split into SWITCHYARD_STREAM_PARTITIONS partitions, each with its own hash tag
+(`{switchyard}` for partition 0, so one partition keeps today's key names, `{switchyard:p<n>}`
+for the others), so that a cluster spreads them over its nodes: a partition's stream, byte count,
+delivery errors, health stamps and per-minute counters share its tag. Ingest picks the partition
+(triage.edge.partitions); every worker runs a consumer per partition (triage.stream.worker).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -22,11 +28,131 @@ EVENTS = f"{PREFIX}:stream:events"
 LOGS = f"{PREFIX}:stream:logs"
 SESSIONS = f"{PREFIX}:stream:sessions"  # release health: `session` and `sessions` envelope items
 STREAMS = (EVENTS, LOGS, SESSIONS)
-# Streams bounded in bytes as well as in length: their messages vary a hundredfold in size.
-BYTE_BOUNDED = (LOGS, SESSIONS)
+# Split over partitions: the error and log streams carry nearly all the volume; sessions stay whole.
+PARTITIONED = (EVENTS, LOGS)
 GROUP = "digest"
 ERRORS = f"{PREFIX}:delivery-errors"  # message id → last failure reason, for the dead letter
 HEALTH = f"{PREFIX}:health"  # "digest:<stream>" and "roll_up" → epoch seconds of the last one (triage.health)
+# The number of partitions that may hold keys: raised by the workers' and ingest's settings, lowered
+# by a worker only once the partitions past its setting hold nothing (register_partitions).
+PARTITIONS_KEY = f"{PREFIX}:stream-partitions"
+_TAGGED = re.compile(r"^\{switchyard(?::p(\d+))?\}:")
+
+
+def tag(partition: int) -> str:
+    """The hash tag of a partition: partition 0 keeps the tag every key had before partitions."""
+    return PREFIX if partition == 0 else f"{{switchyard:p{partition}}}"
+
+
+def partition_of(key: str) -> int:
+    match = _TAGGED.match(key)
+    return int(match[1]) if match and match[1] else 0
+
+
+def in_partition(key: str, partition: int) -> str:
+    """The same key (a stream, a counter) in another partition."""
+    return tag(partition) + key[_TAGGED.match(key).end() - 1:]
+
+
+def partition_streams(stream: str, partitions: int) -> list[str]:
+    """A partitioned stream's names in partitions 0 … partitions-1 (just itself for sessions)."""
+    return [in_partition(stream, p) for p in range(partitions)] if stream in PARTITIONED else [stream]
+
+
+def message_ref(message_id: bytes | str, partition: int) -> str:
+    """A message's id as an event stores it (ErrorEvent.stream_id): the id alone in partition 0,
+    as before partitions, `<id>@<partition>` in the others, so an unmerge finds its stream."""
+    message_id = message_id.decode() if isinstance(message_id, bytes) else message_id
+    return message_id if partition == 0 else f"{message_id}@{partition}"
+
+
+def parse_message_ref(ref: str) -> tuple[str, int]:
+    message_id, _, partition = ref.partition("@")
+    return message_id, int(partition or 0)
+
+
+def base_stream(stream: str) -> str:
+    """The partition-0 name of a stream, as the dashboard and the handlers know it."""
+    return in_partition(stream, 0)
+
+
+def is_byte_bounded(stream: str) -> bool:
+    """Streams bounded in bytes as well as in length: their messages vary a hundredfold in size."""
+    return base_stream(stream) in (LOGS, SESSIONS)
+
+
+BYTE_BOUNDED = (LOGS, SESSIONS)  # partition 0's names; is_byte_bounded covers every partition
+
+
+def errors_key(stream: str) -> str:
+    """Message id → last failure reason, in the stream's partition (dead_letter's MULTI touches both)."""
+    return in_partition(ERRORS, partition_of(stream))
+
+
+def health_key(stream_or_partition: str | int) -> str:
+    """The hash of a partition's digest stamps, in its slot (the count script writes it)."""
+    partition = stream_or_partition if isinstance(stream_or_partition, int) else partition_of(stream_or_partition)
+    return in_partition(HEALTH, partition)
+
+
+def configured_partitions() -> int:
+    from django.conf import settings
+
+    return settings.SWITCHYARD["STREAM_PARTITIONS"]
+
+
+def known_partitions(client) -> int:
+    """How many partitions readers look at (counters, health, dead letters): the configured number,
+    or more while partitions left over from a larger setting still hold anything."""
+    raw = client.get(PARTITIONS_KEY)
+    return max(configured_partitions(), int(raw) if raw else 1)
+
+
+async def announce_partitions(client, partitions: int) -> None:
+    """From an ingest process, every minute: the partitions it may write, so that a worker on a
+    smaller setting looks at them (register_partitions) even if no worker ever ran with this one."""
+    await client.eval(RAISE_PARTITIONS_SCRIPT, 1, PARTITIONS_KEY, partitions)
+
+
+def register_partitions(client, partitions: int) -> int:
+    """At a worker's start, and every half minute after: records how many partitions hold keys (the
+    configured number, and every higher one, up to what a worker or an ingest process announced,
+    whose stream, dead letters or health stamps still exist) and returns it, so the worker consumes
+    the leftovers until they are drained (retire_if_drained)."""
+    highest = max(partitions, int(client.get(PARTITIONS_KEY) or 1))
+    in_use = partitions
+    for p in range(partitions, highest):
+        keys = [k for s in PARTITIONED for k in (in_partition(s, p), dead_letter_stream(in_partition(s, p)))]
+        if any(client.exists(k) for k in [*keys, health_key(p)]):
+            in_use = p + 1
+    client.set(PARTITIONS_KEY, in_use)
+    return in_use
+
+
+# Raises the number of partitions that may hold keys to ARGV[1], never lowers it.
+RAISE_PARTITIONS_SCRIPT = """
+if tonumber(redis.call('GET', KEYS[1]) or '1') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
+
+# Deletes a drained stream: nothing waiting, nothing pending. Atomic, so an entry appended by an
+# ingest process still on the old setting is either seen here (and the stream kept) or lands after
+# the delete (and XADD makes a new stream, which the workers' next look finds: register_partitions).
+RETIRE_SCRIPT = """
+if redis.call('XLEN', KEYS[1]) > 0 then return 0 end
+local ok, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
+if ok and tonumber(pending[1]) > 0 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+"""
+
+
+def retire_if_drained(client, stream: str) -> bool:
+    """Deletes a partition's stream past the configured number once it is empty; True if it did."""
+    return bool(client.eval(RETIRE_SCRIPT, 2, stream, bytes_key(stream), GROUP))
 DEAD_LETTER_FIELDS = (b"reason", b"original_id", b"dead_at")  # added to a message when it is dead-lettered
 
 
@@ -134,8 +260,8 @@ def delivery_counts(client, stream: str, ids: list[bytes]) -> dict[bytes, int]:
     return {row["message_id"]: row["times_delivered"] for row in rows if row["message_id"] in wanted}
 
 
-def record_failure(client, message_id: bytes, reason: str) -> None:
-    client.hset(ERRORS, message_id, reason[:2000])
+def record_failure(client, stream: str, message_id: bytes, reason: str) -> None:
+    client.hset(errors_key(stream), message_id, reason[:2000])
 
 
 def hold(client, stream: str, consumer: str, ids: list[bytes]) -> None:
@@ -159,7 +285,7 @@ def acknowledge(client, stream: str, ids: list[bytes], now: float, dead_letters:
         pipe.xadd(dead_letter_stream(stream), entry)
     pipe.xack(stream, GROUP, *ids)
     pipe.xdel(stream, *ids)
-    pipe.hset(HEALTH, f"digest:{stream}", repr(now))
+    pipe.hset(health_key(stream), f"digest:{stream}", repr(now))
     pipe.execute()
 
 
@@ -176,12 +302,12 @@ def dead_letter(client, stream: str, message_id: bytes, fields: dict, reason: st
     """Moves one message to the dead-letter stream with its reason, then acknowledges it. The
     dead-letter stream has no MAXLEN: a dead letter leaves it only by a replay or a purge."""
     pipe = client.pipeline(transaction=True)
-    if stream in BYTE_BOUNDED:
+    if is_byte_bounded(stream):
         pipe.decrby(bytes_key(stream), len(fields.get(b"payload", b"")))
     pipe.xadd(dead_letter_stream(stream), dead_letter_entry(fields, message_id, reason, time.time()))
     pipe.xack(stream, GROUP, message_id)
     pipe.xdel(stream, message_id)
-    pipe.hdel(ERRORS, message_id)
+    pipe.hdel(errors_key(stream), message_id)
     pipe.execute()
 
 
@@ -191,7 +317,7 @@ def trim_processed(client, stream: str) -> None:
     The safety net: acknowledging deletes the entry already (acknowledge, COUNT_AND_ACK_SCRIPT);
     this catches what was acknowledged otherwise (an older version, a hand-run XACK). An empty
     stream has no bytes waiting: the byte count is reset, so no drift outlives a drained backlog."""
-    if stream in BYTE_BOUNDED and client.xlen(stream) == 0:
+    if is_byte_bounded(stream) and client.xlen(stream) == 0:
         client.set(bytes_key(stream), 0)
     pending = client.xpending(stream, GROUP)
     groups = {g["name"]: g for g in client.xinfo_groups(stream)}

@@ -64,8 +64,12 @@ def ensure_database() -> None:
 
 
 class StreamConsumer:
-    def __init__(self, redis, stream_name: str, consumer: str, handler: Handler, options: dict):
+    def __init__(self, redis, stream_name: str, consumer: str, handler: Handler, options: dict,
+                 retiring: bool = False):
         self.redis = redis
+        # A partition past the configured number: drained, then deleted, then this consumer stops.
+        self.retiring = retiring
+        self._empty_since: float | None = None
         self.stream = stream_name
         self.consumer = consumer
         self.handler = handler
@@ -170,10 +174,26 @@ class StreamConsumer:
         if now - self._last_claim >= self.claim_every:
             self._last_claim = now
             yield self.claim(), True
-        yield stream.read_new(self.redis, self.stream, self.consumer, self.options["BATCH_SIZE"], self.options["BLOCK_MS"]), False
+        entries = stream.read_new(self.redis, self.stream, self.consumer, self.options["BATCH_SIZE"], self.options["BLOCK_MS"])
+        yield entries, False
+        if self.retiring:
+            self._retire_when_drained(now, bool(entries))
         if now - self._last_trim >= TRIM_EVERY_SECONDS:
             self._last_trim = now
             stream.trim_processed(self.redis, self.stream)
+
+    def _retire_when_drained(self, now: float, busy: bool) -> None:
+        """Deletes this leftover partition's stream once it has been empty for RETIRE_IDLE_SECONDS
+        (longer than a deployment takes to restart every ingest process on the new setting), and
+        stops. Its dead letters stay, listed and replayable like any other."""
+        if busy or self.redis.xlen(self.stream):
+            self._empty_since = None
+            return
+        if self._empty_since is None:
+            self._empty_since = now
+        if now - self._empty_since >= self.options["RETIRE_IDLE_SECONDS"] and stream.retire_if_drained(self.redis, self.stream):
+            log.info("partition stream %s drained and retired", self.stream)
+            self.stopping.set()
 
     def claim(self):
         return stream.claim_idle(
@@ -234,7 +254,7 @@ class StreamConsumer:
         keep = []
         for mid, fields in entries:
             if counts.get(mid, 0) > self.options["MAX_DELIVERIES"]:
-                reason = self.redis.hget(stream.ERRORS, mid) or b"no error recorded (worker died while processing)"
+                reason = self.redis.hget(stream.errors_key(self.stream), mid) or b"no error recorded (worker died while processing)"
                 self._dead_letter(mid, fields, f"failed {counts[mid] - 1} deliveries: {reason.decode()}")
             else:
                 keep.append((mid, fields))
@@ -246,7 +266,7 @@ class StreamConsumer:
 
     def _record_failure(self, message_id: bytes, exc: Exception) -> None:
         try:
-            stream.record_failure(self.redis, message_id, _reason(exc))
+            stream.record_failure(self.redis, self.stream, message_id, _reason(exc))
         except redis.RedisError:
             pass  # the dead letter will say "no error recorded"; the message is still pending
 

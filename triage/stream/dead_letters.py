@@ -6,6 +6,10 @@ A dead letter is its message's own fields plus `reason`, `original_id` and `dead
 deletes the dead letter in one Lua script, so a dead letter leaves its stream only once the
 append has succeeded. Nothing trims the dead-letter streams: a dead letter leaves only by a
 replay or a purge, and the health endpoint reports how many there are.
+
+A partitioned stream's dead letters are in one dead-letter stream per partition (the replay
+script touches both streams, so they share the partition's slot); they are listed together, and a
+dead letter of partition n > 0 is named `<id>@n`, since two partitions may hand out the same id.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from triage import stream
 STREAM_NAMES = {"events": stream.EVENTS, "logs": stream.LOGS, "sessions": stream.SESSIONS}  # as the dashboard and commands name them
 STREAM_LABELS = {key: name for name, key in STREAM_NAMES.items()}
 PAGE = 200  # entries per XRANGE while scanning: payloads may be large
-ID = re.compile(r"\d+-\d+")
+ID = re.compile(r"\d+-\d+(@\d+)?")
 
 # KEYS[1] the dead-letter stream, KEYS[2] the message's stream; ARGV[1] the dead letter's id,
 # then the message's field/value pairs. A failed XADD aborts the script before the XDEL.
@@ -82,18 +86,28 @@ class DeadLetter:
     payload: str  # the start of it, for a look
 
 
+def _partitions(client, streams) -> list[str]:
+    """The streams of a selection, each partitioned one as its partitions."""
+    partitions = stream.known_partitions(client)
+    return [name for base in streams for name in stream.partition_streams(base, partitions)]
+
+
 def count_dead_letters(client) -> dict[str, int]:
-    """{stream name: how many dead letters} for every stream."""
+    """{stream name: how many dead letters} for every stream, over its partitions."""
+    names = _partitions(client, STREAM_NAMES.values())
     pipe = client.pipeline(transaction=False)
-    for key in STREAM_NAMES.values():
-        pipe.xlen(stream.dead_letter_stream(key))
-    return dict(zip(STREAM_NAMES, pipe.execute(), strict=True))
+    for name in names:
+        pipe.xlen(stream.dead_letter_stream(name))
+    counts = dict.fromkeys(STREAM_NAMES, 0)
+    for name, count in zip(names, pipe.execute(), strict=True):
+        counts[STREAM_LABELS[stream.base_stream(name)]] += count
+    return counts
 
 
 def list_dead_letters(client, selection: Selection, limit: int = 100, preview: int = 2000) -> list[DeadLetter]:
     """The newest `limit` dead letters of the selection, per stream in the selection's order."""
     found = []
-    for name in selection.streams:
+    for name in _partitions(client, selection.streams):
         shown = 0
         for dead_id, fields in _scan(client, name, selection, newest_first=True):
             if shown == limit:
@@ -108,9 +122,9 @@ def replay_dead_letters(client, selection: Selection) -> int:
     letter once the append has succeeded. Returns how many were replayed."""
     script = client.register_script(REPLAY_SCRIPT)
     replayed = 0
-    for name in selection.streams:
+    for name in _partitions(client, selection.streams):
         for dead_id, fields in _scan(client, name, selection):
-            args = [dead_id, len(fields.get(b"payload", b"")) if name in stream.BYTE_BOUNDED else 0]
+            args = [dead_id, len(fields.get(b"payload", b"")) if stream.is_byte_bounded(name) else 0]
             for key, value in fields.items():
                 if key not in stream.DEAD_LETTER_FIELDS:
                     args += [key, value]
@@ -122,7 +136,7 @@ def replay_dead_letters(client, selection: Selection) -> int:
 def purge_dead_letters(client, selection: Selection) -> int:
     """Deletes the selected dead letters for good. Returns how many."""
     purged = 0
-    for name in selection.streams:
+    for name in _partitions(client, selection.streams):
         batch = [dead_id for dead_id, _ in _scan(client, name, selection)]
         for start in range(0, len(batch), 500):
             purged += client.xdel(stream.dead_letter_stream(name), *batch[start:start + 500])
@@ -132,10 +146,13 @@ def purge_dead_letters(client, selection: Selection) -> int:
 def _scan(client, name: str, selection: Selection, newest_first: bool = False) -> Iterator[tuple[str, dict]]:
     """The selected dead letters of one stream, page by page (safe to delete while scanning)."""
     dead = stream.dead_letter_stream(name)
+    partition = stream.partition_of(name)
     if selection.ids:  # straight to them
-        for dead_id in sorted(selection.ids, key=stream._id_key, reverse=newest_first):
+        refs = [stream.parse_message_ref(ref) for ref in selection.ids]
+        mine = [dead_id for dead_id, p in refs if p == partition]
+        for dead_id in sorted(mine, key=stream._id_key, reverse=newest_first):
             for entry_id, fields in client.xrange(dead, min=dead_id, max=dead_id):
-                if selection.matches(entry_id.decode(), fields):
+                if selection.matches(stream.message_ref(entry_id, partition), fields):
                     yield entry_id.decode(), fields
         return
     bound = "+" if newest_first else "-"
@@ -145,7 +162,7 @@ def _scan(client, name: str, selection: Selection, newest_first: bool = False) -
         else:
             page = client.xrange(dead, min=bound, max="+", count=PAGE)
         for entry_id, fields in page:
-            if selection.matches(entry_id.decode(), fields):
+            if selection.matches(stream.message_ref(entry_id, partition), fields):
                 yield entry_id.decode(), fields
         if len(page) < PAGE:
             return
@@ -158,8 +175,8 @@ def _dead_letter(name: str, dead_id: str, fields: dict, preview: int) -> DeadLet
     except ValueError:
         dead_at = None
     return DeadLetter(
-        stream=STREAM_LABELS.get(name, name),
-        id=dead_id,
+        stream=STREAM_LABELS.get(stream.base_stream(name), name),
+        id=stream.message_ref(dead_id, stream.partition_of(name)),
         original_id=_text(fields, b"original_id"),
         project=_text(fields, b"project"),
         event_id=_text(fields, b"event_id"),

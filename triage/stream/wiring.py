@@ -7,6 +7,7 @@ point between the two is where the crash tests kill a worker (triage.stream.faul
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from django.utils import timezone
@@ -38,11 +39,12 @@ class ProjectCache:
         return self._rows[project_id]
 
 
-def event_handler() -> Handler:
+def event_handler(partition: int = 0) -> Handler:
     projects = ProjectCache()
 
     def prepare(message_id, message):
-        return events.prepare(message_id, message, *projects.rules(message.project_id))
+        prepared = events.prepare(message_id, message, *projects.rules(message.project_id))
+        return dataclasses.replace(prepared, partition=partition) if partition else prepared
 
     def write_and_ack(redis, stream_name, batch):
         counted = events.digest_events(batch, timezone.now())
@@ -52,22 +54,34 @@ def event_handler() -> Handler:
     return Handler(prepare=prepare, write_and_ack=write_and_ack)
 
 
-def log_handler() -> Handler:
-    return Handler(prepare=logs.prepare_logs, write_and_ack=logs.write_logs)
+def log_handler(partition: int = 0) -> Handler:
+    return Handler(prepare=lambda message_id, message: logs.prepare_logs(message_id, message, partition),
+                   write_and_ack=logs.write_logs)
 
 
-def session_handler() -> Handler:
+def session_handler(partition: int = 0) -> Handler:
     return Handler(prepare=sessions.prepare_sessions, write_and_ack=sessions.write_sessions)
 
 
 HANDLERS = {stream.EVENTS: event_handler, stream.LOGS: log_handler, stream.SESSIONS: session_handler}
 
 
-def consumer_options(stream_name: str, options: dict) -> dict:
+def consumers_to_run(partitions: int, configured: int) -> list[tuple[str, int, bool]]:
+    """(stream, partition, retiring) for each consumer a worker runs: every partition of the
+    partitioned streams up to `partitions` (the configured number and the leftovers of a larger
+    one, triage.stream.register_partitions), the ones past `configured` to be drained and retired."""
+    return [(name, stream.partition_of(name), stream.partition_of(name) >= configured)
+            for base in HANDLERS for name in stream.partition_streams(base, partitions)]
+
+
+def consumer_options(stream_name: str, options: dict, partitions: int = 1) -> dict:
     """The tunables of one stream's consumer: a log message carries up to 100 lines (1,000 from
     the logs endpoint), so its batches count fewer messages than an event's; and log batches
     share no rows but their day's volume, so two consumers overlap their database work (most of
-    a log batch's time is PostgreSQL maintaining the indexes, bench/logs_bench.py)."""
-    if stream_name == stream.LOGS:
-        return {**options, "BATCH_SIZE": options["LOG_BATCH_SIZE"], "CONSUMER_THREADS": options["LOG_CONSUMER_THREADS"]}
+    a log batch's time is PostgreSQL maintaining the indexes, bench/logs_bench.py).
+    LOG_CONSUMER_THREADS counts the consumers of all log partitions together: with as many
+    partitions, one each already overlaps them, and each thread holds a database connection."""
+    if stream.base_stream(stream_name) == stream.LOGS:
+        threads = max(1, options["LOG_CONSUMER_THREADS"] // partitions)
+        return {**options, "BATCH_SIZE": options["LOG_BATCH_SIZE"], "CONSUMER_THREADS": threads}
     return options
