@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
 
 from django.db import connection, transaction
 from django.db.utils import DatabaseError, OperationalError
@@ -25,8 +24,6 @@ from django.db.utils import DatabaseError, OperationalError
 log = logging.getLogger(__name__)
 
 _SUFFIX = re.compile(r"_p(\d{8})$")
-_known: dict[tuple[str, dt.date], float] = {}  # partition → when this process made or saw it
-MEMO_SECONDS = 600.0  # after which the writer checks again (retention may have dropped it)
 # Creating and dropping a partition hold the parent table's exclusive lock for an instant, but
 # waiting for it behind a long query would queue every reader and writer of the table behind the
 # DDL: it waits this long at most. The periodic task tries again on its next run; a writer's batch
@@ -143,27 +140,24 @@ def values_in_day(table: str, day: dt.date, column: str) -> set:
 
 
 def ensure_days(table: str, days) -> list[dt.date]:
-    """Makes sure `days` have partitions; returns the days it checked with the database (the
-    others it made or saw within MEMO_SECONDS). Safe to race: another process creating the same
-    partition first is not an error."""
+    """Makes sure `days` have partitions; returns the days it made. One catalog lookup a call, not
+    an answer remembered per process: retention, a migration or an operator may drop a partition
+    this process saw, and a remembered "it exists" would fail every insert into it until it expired.
+    Safe to race: another process creating the same partition first is not an error."""
     if not partitioned():
         return []
-    created, now = [], time.monotonic()
-    for day in sorted(set(days)):
-        if now - _known.get((table, day), -MEMO_SECONDS) < MEMO_SECONDS:
-            continue
-        if _create(table, day):
-            created.append(day)
-        if not connection.in_atomic_block:  # remember only what is committed: a rollback undoes DDL too
-            _known[(table, day)] = now
-    return created
+    wanted = {partition_name(table, day): day for day in sorted(set(days))}
+    if not wanted:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'", [list(wanted)])
+        present = {name for (name,) in cursor.fetchall()}
+    return [day for name, day in wanted.items() if name not in present and _create(table, day)]
 
 
 def ensure_ahead(table: str, today: dt.date, days_ahead: int) -> list[dt.date]:
     """Partitions for today and the next `days_ahead` days, so writes never wait on DDL. A table
     too busy to lock is left for the next run: the days ahead leave time for several."""
-    for key in [k for k in _known if k[0] == table]:
-        del _known[key]  # check again: one may have been dropped
     try:
         return ensure_days(table, [today + dt.timedelta(days=n) for n in range(days_ahead + 1)])
     except OperationalError as exc:
@@ -228,7 +222,6 @@ def drop_day(table: str, day: dt.date) -> bool:
             raise
         log.warning("partition %s busy: left for the next run", partition_name(table, day))
         return False
-    _known.pop((table, day), None)
     log.info("dropped partition %s", partition_name(table, day))
     return True
 

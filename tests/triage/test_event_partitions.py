@@ -61,6 +61,20 @@ def test_events_land_in_the_partition_of_the_day_they_were_received(project):
         assert cursor.fetchone()[0] == "PRIMARY KEY (id, received_at)"
 
 
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # DROP TABLE refuses a table with deferred FK checks pending
+def test_a_partition_dropped_after_this_process_saw_it_is_made_again_for_the_next_write(project):
+    """A migration run backwards and forwards, or an operator, may drop a day a writer already
+    saw: its next batch must not fail for want of it."""
+    day = NOW.date() - dt.timedelta(days=1)
+    digest(project, NOW - dt.timedelta(days=1))
+    with connection.cursor() as cursor:  # as another process would: this one is not told
+        cursor.execute(f'DROP TABLE "{partitions.partition_name(event_partitions.TABLE, day)}"')
+    assert partitions.ensure_days(event_partitions.TABLE, [day]) == [day]
+    digest(project, NOW - dt.timedelta(days=1))
+    assert events_per_day() == {day: 1}
+
+
 def test_a_copy_re_sent_days_later_is_stored_once_and_not_counted(project):
     """Another receive day is another partition: only EventId can tell it is the same event."""
     event = make_event()
