@@ -123,12 +123,12 @@ def main():
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
-    args.unique, args.worker_after_accept = 0, True
+    args.unique, args.worker_after_accept, args.projects = 0, True, 1
     if not args.database_url.startswith("postgres"):
         raise SystemExit("the capacity model is for PostgreSQL")
     import redis
 
-    project_id, public_key, env = pipeline_bench.prepare_database(args)
+    [(project_id, public_key)], env = pipeline_bench.prepare_database(args, args.redis_url, partitions=1)
     client = redis.Redis.from_url(args.redis_url)
     print(f"building {args.events} realistic envelopes…", flush=True)
     bodies, extra = pipeline_bench.bodies_for(args)
@@ -158,13 +158,13 @@ def main():
         worker_process = psutil.Process(worker.pid)
         # Measured from the first committed batch on, so the worker's start-up (imports, connections)
         # does not count against its rate.
-        while (first := pipeline_bench.digested(env, project_id)) == 0:
+        while (first := pipeline_bench.digested(env, [project_id])) == 0:
             time.sleep(0.02)
         worker_before, redis_before = worker_cpu(worker_process), redis_cpu(client)
         postgres = CpuMeter(backends_of(args.database_url.rsplit('/', 1)[1]))
         postgres.start()
         started = time.perf_counter()
-        while pipeline_bench.digested(env, project_id) < args.events:
+        while pipeline_bench.digested(env, [project_id]) < args.events:
             time.sleep(0.1)
         digest_seconds = time.perf_counter() - started
         digest = {"events": args.events - first, "worker": worker_cpu(worker_process) - worker_before,
