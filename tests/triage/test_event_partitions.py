@@ -2,6 +2,7 @@
 re-sent copy is still kept out without a unique key on the events, how retention drops whole
 days, and how the migration moves an existing table over with every event."""
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -83,6 +84,21 @@ def test_a_copy_re_sent_days_later_is_stored_once_and_not_counted(project):
     assert first.group_id and again.group_id == 0  # acknowledged, not counted
     assert ErrorEvent.objects.count() == 1 and ErrorGroup.objects.get().event_count == 1
     assert EventId.objects.get().stream_id == "1-0"
+
+
+def test_a_redelivery_from_a_stream_partition_is_counted_too(project):
+    """Stream partitions number their entries independently, so the id an event keeps names its
+    partition (`1-0@3`); a redelivery from partition 3 must be recognised by that id, or it is
+    taken for a re-sent copy and its count is lost (a worker dying between commit and ack)."""
+    event = make_event()
+    message = IngestMessage(project.id, event["event_id"], NOW.timestamp(), json.dumps(event).encode())
+
+    def from_partition_3():
+        return digest_events([dataclasses.replace(prepare(b"1-0", message, ""), partition=3)], NOW)
+
+    [first], [redelivered] = from_partition_3(), from_partition_3()
+    assert first.group_id and redelivered.group_id == first.group_id
+    assert EventId.objects.get().stream_id == ErrorEvent.objects.get().stream_id == "1-0@3"
 
 
 def test_a_redelivery_is_counted_into_the_group_of_the_stored_event(project):

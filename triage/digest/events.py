@@ -287,7 +287,7 @@ def stored_events(batch: list[Prepared]) -> dict[tuple[int, str], tuple[int, str
         project_id__in={p.message.project_id for p in batch}, event_id__in={p.message.event_id for p in batch}
     ).values_list("project_id", "event_id", "stream_id", "received_at")
     seen = {(pid, eid): (sid, received) for pid, eid, sid, received in keys}
-    redelivered = [p for p in batch if p.key in seen and seen[p.key][0] == p.message_id.decode()]
+    redelivered = [p for p in batch if p.key in seen and seen[p.key][0] == p.stream_ref]
     groups = {}
     if redelivered:
         rows = ErrorEvent.objects.filter(
@@ -305,7 +305,7 @@ def remember_event_ids(new: list[Prepared]) -> None:
     same fingerprint, so the same group, so the two batches take turns)."""
     bulk.insert_rows(
         EventId,
-        [{"project": p.message.project_id, "event_id": p.message.event_id, "stream_id": p.message_id.decode(),
+        [{"project": p.message.project_id, "event_id": p.message.event_id, "stream_id": p.stream_ref,
           "received_at": p.received_at} for p in new],
         ["project", "event_id", "stream_id", "received_at"],
     )
