@@ -76,7 +76,11 @@ def test_a_guarded_flag_behind_a_spike_is_disabled_by_itself(live_stack, beat, p
     domain = f"guarded-{uuid.uuid4().hex[:8]}"
     api.set_provider(OFREPProvider(live_stack.url, headers_factory=lambda: {"Authorization": f"Bearer {sdk_key}"}, timeout=5), domain)
     try:
-        assert api.get_client(domain).get_boolean_value("bad-checkout", True, EvaluationContext(targeting_key="user-1")) is False
+        # The kill's audit row commits with the flag; the configuration OFREP serves is published
+        # right after that commit, by the worker that made it: poll across that instant.
+        client = api.get_client(domain)
+        wait_for(lambda: client.get_boolean_value("bad-checkout", True, EvaluationContext(targeting_key="user-1")) is False,
+                 timeout=30, what="OFREP serving the kill")
     finally:
         api.clear_providers()
     alert = wait_for(lambda: [m for m in received if m.get("trigger") == "guard"], timeout=60, what="the owner's webhook")[0]
