@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
-from triage import actions, cache_keys, flagstate
+from triage import actions, cache_keys
 from triage.attribution import owners
 from triage.attribution.evidence import Attribution, cached_attribution
 from triage.attribution.owners import Suggestion
@@ -24,13 +24,13 @@ from triage.models import (
     ErrorGroup,
     GroupFingerprint,
     GroupFingerprintKind,
-    Release,
 )
 from triage.pages import charts
 from triage.pages.event_logs import EventLogs, event_logs, events_log_counts
 from triage.pages.event_view import EventView, event_view
 from triage.pages.flag_panel import flag_panel
 from triage.pages.group_discussion import Discussion, discussion
+from triage.pages.project_chart import project_markers
 from triage.pages.tag_breakdowns import TagBreakdown, tag_breakdowns
 from triage.payloads import read_payload
 
@@ -183,16 +183,8 @@ def _neighbour(group: ErrorGroup, event: ErrorEvent | None, newer: bool) -> Erro
 
 def chart_markers(group: ErrorGroup, start: dt.datetime, end: dt.datetime) -> list[charts.Marker]:
     """Releases first seen in the range, and changes to the flags seen on the group's events."""
-    markers = [
-        charts.Marker(r.first_seen, "release", r.version, f"release {r.version} first seen")
-        for r in Release.objects.filter(project_id=group.project_id, first_seen__gte=start, first_seen__lt=end)[:30]
-    ]
     keys = list(group.flag_counts.values_list("key", flat=True).distinct())
-    for change in flagstate.changes(group.project_id, keys, since=start, limit=30):
-        where = f" in {change.environment}" if change.environment else ""
-        label = f"{change.flag_key} {change.action}{where}"
-        markers.append(charts.Marker(change.created_at, "flag", label, f"{label} by {change.who}: {change.reason}"))
-    return markers
+    return project_markers(group.project_id, start, end, flag_keys=keys)
 
 
 def group_figure(redis, group: ErrorGroup, range_name: str, now: dt.datetime) -> dict:

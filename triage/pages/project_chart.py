@@ -18,14 +18,15 @@ CHART_CACHE_SECONDS = 120
 MARKERS = 30
 
 
-def project_markers(project_id: int, start: dt.datetime, end: dt.datetime) -> list[charts.Marker]:
-    """Releases first seen in the range, and the project's flag changes (any flag: the project
-    chart is where a change that broke something the groups do not name shows up)."""
+def project_markers(project_id: int, start: dt.datetime, end: dt.datetime, flag_keys=None) -> list[charts.Marker]:
+    """Releases first seen in the range, and the project's flag changes: of every flag by default
+    (the project chart is where a change that broke something the groups do not name shows up),
+    of `flag_keys` only for a group's chart."""
     markers = [
         charts.Marker(r.first_seen, "release", r.version, f"release {r.version} first seen")
         for r in Release.objects.filter(project_id=project_id, first_seen__gte=start, first_seen__lt=end)[:MARKERS]
     ]
-    for change in flagstate.changes(project_id, since=start, limit=MARKERS):
+    for change in flagstate.changes(project_id, flag_keys, since=start, limit=MARKERS):
         where = f" in {change.environment}" if change.environment else ""
         label = f"{change.flag_key} {change.action}{where}"
         markers.append(charts.Marker(change.created_at, "flag", label, f"{label} by {change.who}: {change.reason}"))

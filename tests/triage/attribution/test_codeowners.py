@@ -108,7 +108,7 @@ def test_windows_line_endings_and_tabs_between_tokens_are_fine():
         ("app:///dist/./checkout.js", "dist/checkout.js"),
         ("https://shop.example/static/app.js", "static/app.js"),
         ("webpack://shop/./src/cart.ts", "shop/src/cart.ts"),
-        ("C:\\work\\shop\\checkout.py", "C:/work/shop/checkout.py"),
+        ("C:\\src\\shop\\checkout.py", "C:/src/shop/checkout.py"),
         ("", ""),
     ],
 )
