@@ -19,13 +19,10 @@ from flags.forms import FlagCreateForm, PrerequisitesForm, ScheduleForm, StateFo
 from flags.models import ApprovalStatus
 from flags.policy import ApprovalRequired, approval_environments
 from flags.validation import InvalidChange, message
+from flags.views.common import form_errors, to_detail
 from projects.access import project_member_required
 from projects.members import projects_for
 from projects.recent import remembered_project_id
-
-
-def _to_detail(flag):
-    return redirect("flags:flag_detail", project_id=flag.project_id, key=flag.key)
 
 
 @login_required
@@ -65,7 +62,7 @@ def flag_create(request, project):
     form = FlagCreateForm(request.POST, project=project)
     try:
         if not form.is_valid():
-            raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+            raise InvalidChange(form_errors(form))
         flag = changes.create_flag(project, actor=request.user, source="dashboard", **form.create_kwargs())
     except InvalidChange as exc:
         # The list again with the form as typed (a redirect would empty every field) and the reason.
@@ -74,7 +71,7 @@ def flag_create(request, project):
         messages.error(request, f"Could not create the flag: {message(exc)}")
         return _flag_list(request, project, form, status=400)
     messages.success(request, f"Created {flag.key}. It is off everywhere until you enable it.")
-    return _to_detail(flag)
+    return to_detail(flag)
 
 
 @login_required
@@ -105,7 +102,7 @@ def _held(request, flag, environment: str, state: dict, reason: str):
     except InvalidChange as exc:
         messages.error(request, f"{environment} needs a second member's approval to enable or widen a flag, "
                                 f"and the request could not be made: {message(exc)}")
-        return _to_detail(flag)
+        return to_detail(flag)
     messages.warning(request, f"Held for approval: {', '.join(made.widening)} in {environment} needs a second member. "
                               f"Request #{made.id} is waiting.")
     return redirect("flags:approval_detail", project_id=flag.project_id, request_id=made.id)
@@ -123,10 +120,10 @@ def _switch(request, project_id: int, key: str, turn, verb: str):
         return _held(request, flag, form.cleaned_data["environment"], {"enabled": True}, form.cleaned_data["reason"])
     except InvalidChange as exc:
         messages.error(request, message(exc))
-        return _to_detail(flag)
+        return to_detail(flag)
     env = form.cleaned_data["environment"]
     messages.success(request, f"{flag.key} is now {verb}d in {env}." if change else f"{flag.key} was already {verb}d in {env}.")
-    return _to_detail(flag)
+    return to_detail(flag)
 
 
 @login_required
@@ -148,16 +145,16 @@ def environment_update(request, project_id: int, key: str):
     form = StateForm(request.POST)
     try:
         if not form.is_valid():
-            raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+            raise InvalidChange(form_errors(form))
         change = changes.update_environment(flag, form.cleaned_data["environment"], form.state(), actor=request.user,
                                             source="dashboard", reason=form.cleaned_data["reason"])
     except ApprovalRequired:
         return _held(request, flag, form.cleaned_data["environment"], form.state(), form.cleaned_data["reason"])
     except InvalidChange as exc:
         messages.error(request, f"Not saved: {message(exc)}")
-        return _to_detail(flag)
+        return to_detail(flag)
     messages.success(request, "Saved: apps see it on their next evaluation." if change else "Nothing changed.")
-    return _to_detail(flag)
+    return to_detail(flag)
 
 
 @login_required
@@ -172,6 +169,6 @@ def prerequisites_update(request, project_id: int, key: str):
                                      source="dashboard", reason=form.cleaned_data["reason"])
     except InvalidChange as exc:
         messages.error(request, f"Prerequisites not saved: {message(exc)}")
-        return _to_detail(flag)
+        return to_detail(flag)
     messages.success(request, "Prerequisites saved: apps see them on their next evaluation." if change else "Nothing changed.")
-    return _to_detail(flag)
+    return to_detail(flag)

@@ -13,11 +13,8 @@ from flags.environments import project_environments
 from flags.forms import SdkKeyForm, TriggerForm
 from flags.models import SdkKey, Trigger
 from flags.validation import InvalidChange, message
+from flags.views.common import to_detail
 from projects.access import project_member_required, require_perm
-
-
-def _to_detail(flag):
-    return redirect("flags:flag_detail", project_id=flag.project_id, key=flag.key)
 
 
 @login_required
@@ -34,9 +31,9 @@ def trigger_create(request, project_id: int, key: str):
                                            source="dashboard")
     except InvalidChange as exc:
         messages.error(request, message(exc))
-        return _to_detail(flag)
+        return to_detail(flag)
     messages.success(request, f"Trigger URL (shown once, POST to it to disable the flag): {triggers.trigger_url(token)}")
-    return _to_detail(flag)
+    return to_detail(flag)
 
 
 @login_required
@@ -45,7 +42,7 @@ def trigger_revoke(request, project_id: int, key: str, trigger_id: int):
     flag = flag_for_user(request.user, project_id, key, perm="flags.change_trigger")
     triggers.revoke_trigger(get_object_or_404(Trigger, flag=flag, id=trigger_id), actor=request.user, source="dashboard")
     messages.success(request, "Revoked the trigger URL.")
-    return _to_detail(flag)
+    return to_detail(flag)
 
 
 @login_required

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from flags import schedules
@@ -14,10 +13,7 @@ from flags.access import CHANGE_FLAG, flag_for_user
 from flags.forms import ScheduleForm
 from flags.models import ScheduleStatus
 from flags.validation import InvalidChange, message
-
-
-def _to_detail(flag):
-    return redirect("flags:flag_detail", project_id=flag.project_id, key=flag.key)
+from flags.views.common import form_errors, to_detail
 
 
 @login_required
@@ -27,19 +23,19 @@ def schedule_create(request, project_id: int, key: str):
     form = ScheduleForm(request.POST)
     try:
         if not form.is_valid():
-            raise InvalidChange(" ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+            raise InvalidChange(form_errors(form))
         data = form.cleaned_data
         schedule = schedules.create_schedule(flag, data["environment"], form.steps(), start_at=data["start_at"],
                                              actor=request.user, source="dashboard", reason=data["reason"])
     except InvalidChange as exc:
         messages.error(request, f"Not scheduled: {message(exc)}")
-        return _to_detail(flag)
+        return to_detail(flag)
     if schedule.status == ScheduleStatus.PENDING_APPROVAL:
         messages.warning(request, f"Schedule #{schedule.id} widens {flag.key} in {schedule.environment}: it starts once "
                                   "a second member approves it.")
     else:
         messages.success(request, f"Scheduled #{schedule.id}: {len(schedule.steps)} step(s) in {schedule.environment}.")
-    return _to_detail(flag)
+    return to_detail(flag)
 
 
 ACTIONS = {
@@ -61,6 +57,6 @@ def schedule_action(request, project_id: int, key: str, schedule_id: int, action
         ACTIONS[action](schedule, request.user)
     except InvalidChange as exc:
         messages.error(request, message(exc))
-        return _to_detail(flag)
+        return to_detail(flag)
     messages.success(request, f"Schedule #{schedule.id}: {action}d." if action != "cancel" else f"Schedule #{schedule.id} cancelled.")
-    return _to_detail(flag)
+    return to_detail(flag)

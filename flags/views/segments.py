@@ -13,11 +13,8 @@ from flags.access import segment_for_user
 from flags.conditions import REGISTRY
 from flags.forms import SegmentForm
 from flags.validation import InvalidChange, message
+from flags.views.common import form_errors
 from projects.access import project_member_required
-
-
-def _errors(form) -> str:
-    return " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
 
 
 @login_required
@@ -35,7 +32,7 @@ def segment_create(request, project):
     form = SegmentForm(request.POST)
     try:
         if not form.is_valid():
-            raise InvalidChange(_errors(form))
+            raise InvalidChange(form_errors(form))
         segment = segments.create_segment(project, key=form.cleaned_data["key"], actor=request.user, source="dashboard",
                                           reason=form.cleaned_data["reason"], **form.fields_of())
     except InvalidChange as exc:
@@ -61,7 +58,7 @@ def segment_update(request, project_id: int, key: str):
     form = SegmentForm(request.POST)
     try:
         if not form.is_valid():
-            raise InvalidChange(_errors(form))
+            raise InvalidChange(form_errors(form))
         change = segments.update_segment(segment, form.fields_of(), actor=request.user, source="dashboard",
                                          reason=form.cleaned_data["reason"])
     except InvalidChange as exc:
