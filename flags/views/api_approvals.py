@@ -12,7 +12,7 @@ needs a second member's approval.
 
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +22,7 @@ from flags.models import ApprovalRequest
 from flags.serializers import approval_json, reason_of
 from flags.validation import InvalidChange
 from flags.views.api import answers_bad_input
+from flags.views.common import act_on_request
 from projects.access import project_member_required, require_perm
 from projects.api import json_body, page_json, paginate, token_required
 
@@ -79,12 +80,6 @@ def request_action(request, project_id: int, request_id: int, action: str):
     comment = json_body(request).get("comment", "")
     if not isinstance(comment, str):
         raise InvalidChange("comment must be a string")
-    if action == "cancel":
-        approvals.cancel(found, actor=request.user, source="api")
-    elif action in ("approve", "reject"):
-        require_perm(request.user, CHANGE_FLAG)
-        getattr(approvals, action)(found, reviewer=request.user, comment=comment, source="api")
-    else:
-        raise Http404("no such action")
+    act_on_request(found, action, request.user, comment, source="api")
     found.refresh_from_db()
     return JsonResponse(approval_json(found))

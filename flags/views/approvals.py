@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from flags import approvals, policy
-from flags.access import CHANGE_FLAG, approval_request_for_user
+from flags.access import approval_request_for_user
 from flags.environments import project_environments
 from flags.forms import PolicyForm, ReviewForm
 from flags.models import ApprovalRequest, ApprovalStatus
 from flags.schedules import describe_step
 from flags.validation import InvalidChange, message
-from projects.access import project_member_required, require_perm
+from flags.views.common import act_on_request
+from projects.access import project_member_required
 
 
 @login_required
@@ -69,13 +69,7 @@ def approval_action(request, project_id: int, request_id: int, action: str):
     form = ReviewForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        if action == "cancel":
-            approvals.cancel(found, actor=request.user, source="dashboard")
-        elif action in ("approve", "reject"):
-            require_perm(request.user, CHANGE_FLAG)
-            getattr(approvals, action)(found, reviewer=request.user, comment=comment, source="dashboard")
-        else:
-            raise Http404("no such action")
+        act_on_request(found, action, request.user, comment, source="dashboard")
     except InvalidChange as exc:
         messages.error(request, message(exc))
         return redirect("flags:approval_detail", project_id=project_id, request_id=request_id)
