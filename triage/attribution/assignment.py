@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import partial
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed
@@ -47,7 +46,10 @@ def queue_suggestions(counted: Sequence[Counted]) -> None:
     commits; a broker error is logged, never failing the batch (robust)."""
     ids = new_group_ids(counted)
     if ids:
-        transaction.on_commit(partial(_queue, sorted(ids)), robust=True)
+        def queue():  # not a partial: see triage.digest.events.alert_after_commit
+            _queue(sorted(ids))
+
+        transaction.on_commit(queue, robust=True)
 
 
 def _queue(group_ids: list[int]) -> None:

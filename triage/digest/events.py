@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -213,7 +213,12 @@ def alert_after_commit(made: list[ErrorGroup], activity: list[GroupActivity], no
     regressed = [a.group for a in activity if a.kind == GroupActivityKind.REGRESSED]
     if made or regressed:
         # robust: the batch is committed whatever happens to its alerts (Django logs the error).
-        transaction.on_commit(partial(alerts.notify_digested, made, regressed, now), robust=True)
+        # A named function, not a partial: Django 5.2 names a robust hook that failed by its
+        # __qualname__, which a partial lacks, and the AttributeError escapes the commit.
+        def notify_alerts():
+            alerts.notify_digested(made, regressed, now)
+
+        transaction.on_commit(notify_alerts, robust=True)
 
 
 def acknowledge(redis, stream_name: str, counted: list[Counted]) -> None:
